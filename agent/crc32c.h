@@ -1,0 +1,15 @@
+#pragma once
+
+// CRC-32C (Castagnoli), the checksum of spool records. Debian 12 packages no C++ CRC-32C
+// library (abseil's absl/crc arrived after its 20220623 release), so this is a small
+// table-driven implementation, tested against the RFC 3720 check values.
+
+#include <cstdint>
+
+#include "absl/strings/string_view.h"
+
+namespace candor::agent {
+
+uint32_t Crc32c(absl::string_view data, uint32_t crc = 0);
+
+}  // namespace candor::agent

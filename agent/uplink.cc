@@ -1,0 +1,125 @@
+#include "agent/uplink.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "proto/limits.h"
+
+namespace candor::agent {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+absl::StatusOr<std::string> ReadFileText(const std::filesystem::path& path,
+                                         absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path.string(), ": cannot read"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+bool Retryable(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsResourceExhausted(status) ||
+         absl::IsAborted(status);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Uplink>> Uplink::Create(const config::AgentConfig& config,
+                                                       std::string agent_version) {
+  grpc::SslCredentialsOptions tls;
+  absl::StatusOr<std::string> ca = ReadFileText(config.tls.ca, "tls.ca");
+  if (!ca.ok()) return ca.status();
+  absl::StatusOr<std::string> cert = ReadFileText(config.tls.cert, "tls.cert");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFileText(config.tls.key, "tls.key");
+  if (!key.ok()) return key.status();
+  tls.pem_root_certs = *ca;
+  tls.pem_cert_chain = *cert;
+  tls.pem_private_key = *key;
+
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(static_cast<int>(v1::kMaxMessageBytes));
+  // Retry the TCP/TLS connection quickly while --once waits; the server's address is fixed.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  auto channel =
+      grpc::CreateCustomChannel(config.server.ToString(), grpc::SslCredentials(tls), args);
+  return std::unique_ptr<Uplink>(new Uplink(std::move(channel), std::move(agent_version)));
+}
+
+Uplink::Uplink(std::shared_ptr<grpc::Channel> channel, std::string agent_version)
+    : channel_(std::move(channel)),
+      stub_(v1::AgentService::NewStub(channel_)),
+      agent_version_(std::move(agent_version)) {}
+
+absl::Status Uplink::Flush(Spool& spool, Clock::time_point deadline, uint64_t policy_version) {
+  absl::Status last = absl::OkStatus();
+  auto backoff = std::chrono::milliseconds(200);
+  while (spool.pending_count() > 0) {
+    last = FlushOnce(spool, deadline, policy_version);
+    if (last.ok() || !Retryable(last)) return last;
+    if (Clock::now() + backoff >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("server not reached before the timeout; last error: ", last.message()));
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Uplink::FlushOnce(Spool& spool, Clock::time_point deadline, uint64_t policy_version) {
+  grpc::ClientContext context;
+  context.set_deadline(deadline);
+  auto stream = stub_->Connect(&context);
+
+  v1::AgentMessage hello;
+  hello.mutable_hello()->set_agent_version(agent_version_);
+  hello.mutable_hello()->set_policy_version(policy_version);
+  hello.mutable_hello()->set_last_acked_seq(spool.acked_seq());
+  bool ok = stream->Write(hello);
+
+  absl::Status outcome = absl::OkStatus();
+  while (ok && spool.pending_count() > 0) {
+    std::vector<v1::Event> events = spool.Pending(v1::kMaxEventsPerBatch, v1::kMaxBatchBytes);
+    v1::AgentMessage message;
+    v1::EventBatch* batch = message.mutable_batch();
+    batch->set_first_seq(events.front().seq());
+    batch->set_last_seq(events.back().seq());
+    for (v1::Event& event : events) *batch->add_events() = std::move(event);
+    v1::ServerMessage reply;
+    ok = stream->Write(message) && stream->Read(&reply);
+    if (!ok) break;
+    if (!reply.has_ack() || reply.ack().up_to_seq() < batch->last_seq()) {
+      outcome =
+          absl::InternalError(absl::StrCat("server acknowledged up to ", reply.ack().up_to_seq(),
+                                           " for a batch ending at ", batch->last_seq()));
+      context.TryCancel();
+      break;
+    }
+    if (absl::Status s = spool.Ack(batch->last_seq()); !s.ok()) {
+      outcome = s;
+      context.TryCancel();
+      break;
+    }
+  }
+  if (ok && outcome.ok()) stream->WritesDone();
+  const grpc::Status finish = stream->Finish();
+  if (!outcome.ok()) return outcome;
+  if (!finish.ok()) return FromGrpc(finish);
+  return ok ? absl::OkStatus() : absl::UnavailableError("stream closed by the server");
+}
+
+}  // namespace candor::agent

@@ -1,0 +1,40 @@
+#pragma once
+
+// Uplink: the agent's side of AgentService.Connect over mutual TLS. It sends the spool's
+// pending events in batches and trims the spool as the server acknowledges them.
+// Not thread-safe; used by the agent's main loop.
+
+#include <chrono>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "agent/spool.h"
+#include "candor/v1/agent_service.grpc.pb.h"
+#include "config/agent_config.h"
+#include "grpcpp/channel.h"
+
+namespace candor::agent {
+
+class Uplink {
+ public:
+  // Reads the TLS files named in `config` and prepares (but does not open) the channel.
+  static absl::StatusOr<std::unique_ptr<Uplink>> Create(const config::AgentConfig& config,
+                                                        std::string agent_version);
+
+  // Delivers every pending event of `spool`, retrying the connection until `deadline`.
+  // OK once all are acknowledged; kUnavailable or kDeadlineExceeded with gRPC's reason
+  // (refused, TLS failure, ...) otherwise. Acknowledged events are trimmed either way.
+  absl::Status Flush(Spool& spool, std::chrono::system_clock::time_point deadline,
+                     uint64_t policy_version);
+
+ private:
+  Uplink(std::shared_ptr<grpc::Channel> channel, std::string agent_version);
+  absl::Status FlushOnce(Spool& spool, std::chrono::system_clock::time_point deadline,
+                         uint64_t policy_version);
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AgentService::Stub> stub_;
+  std::string agent_version_;
+};
+
+}  // namespace candor::agent

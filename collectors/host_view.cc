@@ -1,0 +1,85 @@
+#include "collectors/host_view.h"
+
+#include <fcntl.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace candor::collectors {
+namespace {
+
+absl::Status ErrnoStatus(int err, absl::string_view what) {
+  const std::string message = absl::StrCat(what, ": ", std::strerror(err));
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(message);
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(message);
+    default:
+      return absl::UnavailableError(message);
+  }
+}
+
+}  // namespace
+
+HostView::HostView(std::filesystem::path root)
+    : root_(std::move(root)), live_(std::filesystem::path(root_).lexically_normal() == "/") {}
+
+std::filesystem::path HostView::Resolve(absl::string_view host_path) const {
+  std::filesystem::path relative{std::string(host_path)};
+  return root_ / relative.relative_path();
+}
+
+absl::StatusOr<std::string> HostView::ReadFile(absl::string_view host_path,
+                                               size_t max_bytes) const {
+  const std::filesystem::path path = Resolve(host_path);
+  // O_NONBLOCK: a FIFO planted in a host tree must not hang the collector.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return ErrnoStatus(errno, host_path);
+  std::string content;
+  char buffer[8192];
+  absl::Status status = absl::OkStatus();
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status = ErrnoStatus(errno, host_path);
+      break;
+    }
+    if (n == 0) break;
+    if (content.size() + static_cast<size_t>(n) > max_bytes) {
+      status = absl::ResourceExhaustedError(
+          absl::StrCat(host_path, ": larger than ", max_bytes, " bytes"));
+      break;
+    }
+    content.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  return content;
+}
+
+absl::StatusOr<std::string> HostView::ReadLine(absl::string_view host_path) const {
+  absl::StatusOr<std::string> content = ReadFile(host_path, 4096);
+  if (!content.ok()) return content.status();
+  const size_t end = content->find('\n');
+  if (end != std::string::npos) content->resize(end);
+  return content;
+}
+
+absl::StatusOr<std::string> HostView::MachineArchitecture() const {
+  absl::StatusOr<std::string> arch = ReadLine("/proc/sys/kernel/arch");
+  if (arch.ok() || !live_ || !absl::IsNotFound(arch.status())) return arch;
+  struct utsname names;
+  if (::uname(&names) != 0) return ErrnoStatus(errno, "uname");
+  return std::string(names.machine);
+}
+
+}  // namespace candor::collectors

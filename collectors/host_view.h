@@ -1,0 +1,45 @@
+#pragma once
+
+// HostView: the only way collectors read the host. Every path is taken relative to a root
+// prefix, so tests (and `--host-root`) can point collectors at a fixture tree instead of
+// the live system. Reads are bounded in size.
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace candor::collectors {
+
+// Immutable after construction, so safe to share between threads.
+class HostView {
+ public:
+  // `root` is "/" for the live system or a directory holding a host tree.
+  explicit HostView(std::filesystem::path root);
+
+  const std::filesystem::path& root() const { return root_; }
+  bool is_live() const { return live_; }
+
+  // Reads the host file at `host_path` (an absolute path on the host, e.g.
+  // "/etc/os-release"). kNotFound when it does not exist, kResourceExhausted when it is
+  // larger than `max_bytes`, kPermissionDenied / kUnavailable for other failures.
+  absl::StatusOr<std::string> ReadFile(absl::string_view host_path,
+                                       size_t max_bytes = 1 << 20) const;
+
+  // The first line of a small file such as /proc/sys/kernel/osrelease, without the newline.
+  absl::StatusOr<std::string> ReadLine(absl::string_view host_path) const;
+
+  // The machine architecture (uname -m): /proc/sys/kernel/arch where the kernel has it,
+  // else uname(2) when this view is the live system.
+  absl::StatusOr<std::string> MachineArchitecture() const;
+
+ private:
+  std::filesystem::path Resolve(absl::string_view host_path) const;
+
+  std::filesystem::path root_;
+  bool live_;
+};
+
+}  // namespace candor::collectors

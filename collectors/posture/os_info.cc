@@ -1,0 +1,60 @@
+#include "collectors/posture/os_info.h"
+
+#include "absl/strings/str_cat.h"
+#include "collectors/posture/os_release.h"
+
+namespace candor::collectors::posture {
+namespace {
+
+void PutIfPresent(const std::map<std::string, std::string>& fields, const std::string& key,
+                  const char* fact, Facts& facts) {
+  if (auto it = fields.find(key); it != fields.end() && !it->second.empty()) {
+    facts[fact] = it->second;
+  }
+}
+
+}  // namespace
+
+CheckResult OsInfo::Collect(const HostView& host) const {
+  CheckResult result;
+  // os-release(5): /etc/os-release takes precedence over /usr/lib/os-release.
+  absl::StatusOr<std::string> text = host.ReadFile("/etc/os-release", 64 * 1024);
+  if (absl::IsNotFound(text.status())) text = host.ReadFile("/usr/lib/os-release", 64 * 1024);
+  if (!text.ok()) {
+    result.status = CheckStatus::kError;
+    result.reason = absl::StrCat("cannot read the OS release file: ", text.status().message());
+    return result;
+  }
+  const std::map<std::string, std::string> fields = ParseOsRelease(*text);
+  PutIfPresent(fields, "ID", "os_id", result.facts);
+  PutIfPresent(fields, "VERSION_ID", "os_version_id", result.facts);
+  PutIfPresent(fields, "VERSION_CODENAME", "os_codename", result.facts);
+  PutIfPresent(fields, "PRETTY_NAME", "os_name", result.facts);
+
+  std::string kernel = "unknown";
+  if (auto release = host.ReadLine("/proc/sys/kernel/osrelease"); release.ok()) {
+    kernel = *release;
+    result.facts["kernel_release"] = *release;
+  }
+  std::string arch = "unknown architecture";
+  if (auto machine = host.MachineArchitecture(); machine.ok()) {
+    arch = *machine;
+    result.facts["architecture"] = *machine;
+  }
+  if (auto hostname = host.ReadLine("/proc/sys/kernel/hostname"); hostname.ok()) {
+    result.facts["hostname"] = *hostname;
+  }
+
+  auto it = fields.find("PRETTY_NAME");
+  if (it == fields.end()) it = fields.find("NAME");
+  if (it == fields.end() || fields.find("ID") == fields.end()) {
+    result.status = CheckStatus::kError;
+    result.reason = "the OS release file names no operating system (no ID or NAME)";
+    return result;
+  }
+  result.status = CheckStatus::kPass;
+  result.reason = absl::StrCat(it->second, ", kernel ", kernel, ", ", arch);
+  return result;
+}
+
+}  // namespace candor::collectors::posture

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds Candor and runs the whole test suite twice: a normal build, then a build with
+# AddressSanitizer and UndefinedBehaviorSanitizer in a separate directory.
+# Exits non-zero on any failure. Usage: scripts/test.sh [--no-sanitizers]
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/scripts/setup.sh"
+
+jobs=$(nproc)
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+build_and_test() { # dir, cmake args...
+  local dir=$1
+  shift
+  echo "== configure $dir"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
+  echo "== build $dir"
+  cmake --build "$dir" -j "$jobs"
+  echo "== test $dir"
+  (cd "$dir" && ctest -j "$jobs" --output-on-failure --timeout 300)
+}
+
+echo "== clang-format check"
+if ! git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror; then
+  echo "clang-format: files above need formatting (clang-format -i)" >&2
+  exit 1
+fi
+
+build_and_test build
+if [[ "${1:-}" != "--no-sanitizers" ]]; then
+  # detect_leaks stays on: a leak is a failure like any other.
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  # Third-party leaks only, each explained in the file.
+  export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  build_and_test build-asan -DCANDOR_SANITIZE=ON
+fi
+echo "== all tests passed"

@@ -1,0 +1,68 @@
+#include "service/export.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+
+namespace candor::service {
+namespace {
+
+std::string Rfc3339(int64_t millis) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(millis),
+                          absl::UTCTimeZone());
+}
+
+std::string Clip(absl::string_view text, size_t width) {
+  if (text.size() <= width) return std::string(text);
+  // Cut on a UTF-8 character boundary, then mark the cut.
+  size_t end = width - 1;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return absl::StrCat(text.substr(0, end), "~");
+}
+
+}  // namespace
+
+std::string EventToJsonLine(const StoredEvent& event) {
+  nlohmann::ordered_json line;
+  line["device_id"] = event.device_id;
+  line["tenant"] = event.tenant;
+  line["seq"] = event.seq;
+  line["collector"] = event.collector;
+  line["check"] = event.check_id;
+  line["status"] = event.status;
+  line["reason"] = event.reason;
+  line["facts"] = nlohmann::json::parse(event.facts_json, nullptr, /*allow_exceptions=*/false);
+  line["observed_at"] = Rfc3339(event.observed_at_ms);
+  line["received_at"] = Rfc3339(event.received_at_ms);
+  line["policy_version"] = event.policy_version;
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+absl::Status ExportEvents(EventStore& store, ExportFormat format, std::ostream& out) {
+  if (format == ExportFormat::kJsonLines) {
+    return store.ForEachEvent(
+        [&out](const StoredEvent& event) { out << EventToJsonLine(event) << '\n'; });
+  }
+  // Fits a 100-column terminal: the device id is shortened, the reason clipped.
+  constexpr const char* kRow = "%-10s %-8s %5s %-12s %-14s %-19s %s\n";
+  out << absl::StrFormat(kRow, "TENANT", "DEVICE", "SEQ", "CHECK", "STATUS", "OBSERVED (UTC)",
+                         "REASON");
+  size_t rows = 0;
+  absl::Status status = store.ForEachEvent([&](const StoredEvent& event) {
+    ++rows;
+    out << absl::StrFormat(
+        kRow, Clip(event.tenant, 10), Clip(event.device_id, 8), absl::StrCat(event.seq),
+        Clip(event.check_id, 12), event.status,
+        absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(event.observed_at_ms),
+                         absl::UTCTimeZone()),
+        Clip(event.reason, 24));
+  });
+  if (status.ok()) out << "(" << rows << " event" << (rows == 1 ? "" : "s") << ")\n";
+  return status;
+}
+
+}  // namespace candor::service

@@ -1,0 +1,22 @@
+#pragma once
+
+// `candor-server export`: stored events as JSON lines (for scripts and SIEMs) or as a table
+// for people. The JSON line format is documented in docs/operations.md.
+
+#include <ostream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "service/storage/event_store.h"
+
+namespace candor::service {
+
+enum class ExportFormat { kJsonLines, kTable };
+
+// One JSON object, without a newline.
+std::string EventToJsonLine(const StoredEvent& event);
+
+// Writes every stored event to `out` in `format`.
+absl::Status ExportEvents(EventStore& store, ExportFormat format, std::ostream& out);
+
+}  // namespace candor::service

@@ -1,0 +1,77 @@
+#include "service/server.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "proto/limits.h"
+#include "service/storage/sqlite_store.h"
+
+namespace candor::service {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::filesystem::path& path, absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path.string(), ": cannot read"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (!absl::StrContains(buffer.str(), "-----BEGIN ")) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " ", path.string(), ": not a PEM file"));
+  }
+  return buffer.str();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config) {
+  absl::StatusOr<std::string> cert = ReadPem(config.tls.cert, "tls.cert");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem(config.tls.key, "tls.key");
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> client_ca = ReadPem(config.tls.client_ca, "tls.client_ca");
+  if (!client_ca.ok()) return client_ca.status();
+
+  std::unique_ptr<Server> server(new Server());
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open(config.storage, SqliteStore::Options{});
+  if (!store.ok()) return store.status();
+  server->store_ = std::move(*store);
+  server->ingest_ =
+      std::make_unique<Ingest>(*server->store_, [] { return EventStore::Clock::now(); });
+  server->agent_service_ = std::make_unique<AgentServiceImpl>(*server->ingest_, server->tracker_);
+
+  // Mutual TLS: a client without a certificate issued by tls.client_ca never reaches a call.
+  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  tls.pem_root_certs = *client_ca;
+  tls.pem_key_cert_pairs.push_back({*key, *cert});
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen.ToString(), grpc::SslServerCredentials(tls),
+                           &server->port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(v1::kMaxMessageBytes));
+  builder.RegisterService(server->agent_service_.get());
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.listen.ToString(),
+                     " (address in use, not local, or TLS key and certificate do not match)"));
+  }
+  return server;
+}
+
+void Server::Shutdown(std::chrono::milliseconds grace) {
+  if (stopped_) return;
+  stopped_ = true;
+  grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
+  tracker_.WaitUntilIdle();
+}
+
+Server::~Server() {
+  if (grpc_server_ != nullptr) Shutdown(std::chrono::milliseconds(0));
+}
+
+}  // namespace candor::service

@@ -1,0 +1,42 @@
+#pragma once
+
+// Server: candor-server's running parts, wired in one place. Owns the store, ingest and the
+// gRPC server listening with mutual TLS. Start() returns once it accepts connections.
+
+#include <chrono>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/server.h"
+#include "service/agent_stream.h"
+#include "service/ingest.h"
+#include "service/server_config.h"
+#include "service/storage/event_store.h"
+
+namespace candor::service {
+
+class Server {
+ public:
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerConfig& config);
+  ~Server();
+
+  // The port actually bound (useful with port 0).
+  int port() const { return port_; }
+
+  // Stops accepting calls; streams still open after `grace` are cancelled. A batch being
+  // stored finishes its transaction. Returns when no stream touches the store any more.
+  void Shutdown(std::chrono::milliseconds grace);
+
+ private:
+  Server() = default;
+
+  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<Ingest> ingest_;
+  StreamTracker tracker_;
+  std::unique_ptr<AgentServiceImpl> agent_service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace candor::service

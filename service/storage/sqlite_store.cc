@@ -1,0 +1,219 @@
+#include "service/storage/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "service/facts_json.h"
+
+namespace candor::service {
+namespace {
+
+// Schema migrations, applied in order; PRAGMA user_version records how many ran.
+constexpr const char* kMigrations[] = {
+    // 1: events, one row per (device, seq).
+    R"sql(
+CREATE TABLE events (
+  device_id      TEXT    NOT NULL,
+  seq            INTEGER NOT NULL,
+  tenant         TEXT    NOT NULL,
+  collector      TEXT    NOT NULL,
+  check_id       TEXT    NOT NULL,
+  status         TEXT    NOT NULL,
+  reason         TEXT    NOT NULL,
+  facts          TEXT    NOT NULL,
+  observed_at_ms INTEGER NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  policy_version INTEGER NOT NULL,
+  PRIMARY KEY (device_id, seq)
+) WITHOUT ROWID;
+)sql",
+};
+
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  const std::string message =
+      absl::StrCat(what, ": ", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+      return absl::UnavailableError(message);
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+      return absl::FailedPreconditionError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+// A prepared statement, finalized on scope exit.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  absl::Status status() const {
+    return rc_ == SQLITE_OK ? absl::OkStatus() : SqliteError(db_, rc_, "prepare");
+  }
+  sqlite3_stmt* get() { return stmt_; }
+  void BindText(int index, absl::string_view text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  void BindInt(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+  std::string Text(int column) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+                : std::string();
+  }
+  int64_t Int(int column) { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+absl::Status Exec(sqlite3* db, const char* sql) {
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(db, rc, "exec");
+}
+
+absl::string_view StatusText(v1::CheckStatus status) {
+  switch (status) {
+    case v1::CHECK_STATUS_PASS:
+      return "PASS";
+    case v1::CHECK_STATUS_FAIL:
+      return "FAIL";
+    case v1::CHECK_STATUS_NOT_APPLICABLE:
+      return "NOT_APPLICABLE";
+    case v1::CHECK_STATUS_ERROR:
+      return "ERROR";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+int64_t ToMillis(const google::protobuf::Timestamp& t) {
+  return t.seconds() * 1000 + t.nanos() / 1000000;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path,
+                                                               const Options& options) {
+  sqlite3* db = nullptr;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status status = SqliteError(db, rc, absl::StrCat("open ", path.string()));
+    sqlite3_close(db);
+    return status;
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  if (!options.read_only) {
+    if (absl::Status s = Exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = store->Migrate(); !s.ok()) return s;
+  }
+  return store;
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+absl::Status SqliteStore::Migrate() {
+  Statement version(db_, "PRAGMA user_version");
+  if (!version.status().ok()) return version.status();
+  if (sqlite3_step(version.get()) != SQLITE_ROW) return SqliteError(db_, SQLITE_ERROR, "version");
+  const int64_t applied = version.Int(0);
+  const int64_t known = static_cast<int64_t>(std::size(kMigrations));
+  if (applied > known) {
+    return absl::FailedPreconditionError(absl::StrCat("database schema version ", applied,
+                                                      " is newer than this server (", known,
+                                                      "); upgrade candor-server"));
+  }
+  for (int64_t i = applied; i < known; ++i) {
+    const std::string sql = absl::StrCat("BEGIN IMMEDIATE;", kMigrations[i],
+                                         "PRAGMA user_version = ", i + 1, "; COMMIT;");
+    if (absl::Status s = Exec(db_, sql.c_str()); !s.ok()) {
+      Exec(db_, "ROLLBACK").IgnoreError();
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> SqliteStore::StoreBatch(const DeviceIdentity& device,
+                                                 const v1::EventBatch& batch,
+                                                 Clock::time_point received_at) {
+  const int64_t received_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(received_at.time_since_epoch()).count();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
+  Statement insert(db_,
+                   "INSERT OR IGNORE INTO events (device_id, seq, tenant, collector, check_id, "
+                   "status, reason, facts, observed_at_ms, received_at_ms, policy_version) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  absl::Status status = insert.status();
+  for (int i = 0; status.ok() && i < batch.events_size(); ++i) {
+    const v1::Event& event = batch.events(i);
+    sqlite3_reset(insert.get());
+    insert.BindText(1, device.device_id);
+    insert.BindInt(2, static_cast<int64_t>(event.seq()));
+    insert.BindText(3, device.tenant);
+    insert.BindText(4, event.collector());
+    insert.BindText(5, event.check_id());
+    insert.BindText(6, StatusText(event.status()));
+    insert.BindText(7, event.reason());
+    insert.BindText(8, FactsToJson(event));
+    insert.BindInt(9, ToMillis(event.observed_at()));
+    insert.BindInt(10, received_ms);
+    insert.BindInt(11, static_cast<int64_t>(event.policy_version()));
+    if (const int rc = sqlite3_step(insert.get()); rc != SQLITE_DONE) {
+      status = SqliteError(db_, rc, "insert event");
+    }
+  }
+  if (status.ok()) status = Exec(db_, "COMMIT");
+  if (!status.ok()) {
+    Exec(db_, "ROLLBACK").IgnoreError();
+    return status;
+  }
+  return batch.last_seq();
+}
+
+absl::Status SqliteStore::ForEachEvent(const std::function<void(const StoredEvent&)>& visit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement select(db_,
+                   "SELECT tenant, device_id, seq, collector, check_id, status, reason, facts, "
+                   "observed_at_ms, received_at_ms, policy_version FROM events "
+                   "ORDER BY tenant, device_id, seq");
+  if (!select.status().ok()) return select.status();
+  int rc;
+  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+    StoredEvent event;
+    event.tenant = select.Text(0);
+    event.device_id = select.Text(1);
+    event.seq = static_cast<uint64_t>(select.Int(2));
+    event.collector = select.Text(3);
+    event.check_id = select.Text(4);
+    event.status = select.Text(5);
+    event.reason = select.Text(6);
+    event.facts_json = select.Text(7);
+    event.observed_at_ms = select.Int(8);
+    event.received_at_ms = select.Int(9);
+    event.policy_version = static_cast<uint64_t>(select.Int(10));
+    visit(event);
+  }
+  return rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(db_, rc, "read events");
+}
+
+}  // namespace candor::service

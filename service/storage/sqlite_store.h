@@ -1,0 +1,46 @@
+#pragma once
+
+// SqliteStore: the embedded EventStore for a single server. WAL mode with
+// synchronous=FULL, so a committed batch survives power loss before it is acknowledged.
+// Thread-safe: one connection, calls serialized by a mutex.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "service/storage/event_store.h"
+
+struct sqlite3;
+
+namespace candor::service {
+
+class SqliteStore final : public EventStore {
+ public:
+  struct Options {
+    bool read_only = false;
+    // How long a write waits for another connection's lock before failing kUnavailable.
+    std::chrono::milliseconds busy_timeout{5000};
+  };
+
+  // Opens (creating when writable) the database and applies schema migrations.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path,
+                                                           const Options& options);
+  ~SqliteStore() override;
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  absl::StatusOr<uint64_t> StoreBatch(const DeviceIdentity& device, const v1::EventBatch& batch,
+                                      Clock::time_point received_at) override;
+  absl::Status ForEachEvent(const std::function<void(const StoredEvent&)>& visit) override;
+
+ private:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  absl::Status Migrate();
+
+  std::mutex mu_;
+  sqlite3* db_;
+};
+
+}  // namespace candor::service

@@ -1,0 +1,85 @@
+#include "config/agent_config.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
+
+namespace candor::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kGood = R"(server: candor.example.com:7443
+tls:
+  ca: pki/ca.pem
+  cert: /etc/candor/device.pem
+  key: pki/device.key
+state_dir: /var/lib/candor
+policy: policy.yaml
+connect_timeout: 20s
+)";
+
+TEST(AgentConfigTest, LoadsAGoodFileResolvingRelativePaths) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "agent.yaml", kGood);
+  absl::StatusOr<AgentConfig> config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->server.host, "candor.example.com");
+  EXPECT_EQ(config->server.port, 7443);
+  EXPECT_EQ(config->tls.ca, dir / "pki/ca.pem");
+  EXPECT_EQ(config->tls.cert, "/etc/candor/device.pem");
+  EXPECT_EQ(config->state_dir, "/var/lib/candor");
+  EXPECT_EQ(config->policy, dir / "policy.yaml");
+  EXPECT_EQ(config->connect_timeout, std::chrono::seconds(20));
+}
+
+TEST(AgentConfigTest, UnknownKeyNamesFileLineAndNearestKey) {
+  testing::TempDir dir;
+  std::string text = kGood;
+  text.replace(text.find("state_dir"), 9, "state_dri");
+  testing::WriteFile(dir / "agent.yaml", text);
+  absl::StatusOr<AgentConfig> config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("agent.yaml:6:1: state_dri: unknown key \"state_dri\"; did you "
+                                 "mean \"state_dir\"?"));
+  EXPECT_THAT(message, HasSubstr("state_dir: required key is missing"));
+}
+
+TEST(AgentConfigTest, ReportsEveryWrongValue) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "agent.yaml", R"(server: "no port here"
+tls: [a, b]
+state_dir: /x
+policy: {a: 1}
+connect_timeout: soon
+)");
+  absl::StatusOr<AgentConfig> config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr(":1:9: server: expected host:port"));
+  EXPECT_THAT(message, HasSubstr(":2:6: tls: expected a mapping, got a list"));
+  EXPECT_THAT(message, HasSubstr(":4:9: policy: expected a non-empty string, got a mapping"));
+  EXPECT_THAT(message, HasSubstr(":5:18: connect_timeout: expected a duration like \"15m\""));
+}
+
+TEST(AgentConfigTest, MissingFileIsNotFound) {
+  EXPECT_EQ(LoadAgentConfig("/nonexistent/agent.yaml").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(HostPortTest, ParsesNamesAddressesAndBracketedIpv6) {
+  EXPECT_EQ(ParseHostPort("localhost:0")->port, 0);
+  EXPECT_EQ(ParseHostPort("[::1]:7443")->host, "::1");
+  EXPECT_EQ(ParseHostPort("[::1]:7443")->ToString(), "[::1]:7443");
+  EXPECT_EQ(ParseHostPort("10.0.0.1:65535")->port, 65535);
+  EXPECT_FALSE(ParseHostPort("localhost"));
+  EXPECT_FALSE(ParseHostPort("localhost:65536"));
+  EXPECT_FALSE(ParseHostPort("local host:1"));
+  EXPECT_FALSE(ParseHostPort(":1"));
+  EXPECT_FALSE(ParseHostPort("[::1:1"));
+}
+
+}  // namespace
+}  // namespace candor::config

@@ -1,0 +1,96 @@
+#include "tests/integration/harness.h"
+
+#include <signal.h>
+
+#include <sstream>
+#include <stdexcept>
+
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace candor::testing {
+namespace {
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+void MakePki(const std::filesystem::path& dir) {
+  const RunResult r = Run({"/bin/bash", CANDOR_SOURCE_DIR "/scripts/dev-pki.sh", dir.string()});
+  if (r.exit_code != 0) throw std::runtime_error("dev-pki.sh failed: " + r.err);
+}
+
+std::string DeviceUri(const std::filesystem::path& pki) {
+  return Trim(ReadFile(pki / "device.uri"));
+}
+
+ServerUnderTest::ServerUnderTest(const std::filesystem::path& dir, const std::filesystem::path& pki)
+    : config_(dir / "server.yaml") {
+  WriteFile(config_, "listen: 127.0.0.1:0\ntls:\n  cert: " + (pki / "server.pem").string() +
+                         "\n  key: " + (pki / "server.key").string() +
+                         "\n  client_ca: " + (pki / "ca.pem").string() +
+                         "\nstorage: " + (dir / "server.db").string() + "\n");
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{CANDOR_SERVER_BIN, "--config", config_.string()});
+  std::optional<std::string> line =
+      process_->WaitForLine("listening on 127.0.0.1:", std::chrono::seconds(30));
+  if (!line) throw std::runtime_error("candor-server did not start: " + process_->err());
+  port_ = std::stoi(line->substr(line->rfind(':') + 1));
+}
+
+int ServerUnderTest::Stop() {
+  return process_->Stop(SIGTERM, std::chrono::seconds(20)).value_or(-1);
+}
+
+std::filesystem::path WriteAgentConfig(const std::filesystem::path& dir,
+                                       const std::filesystem::path& pki, int port,
+                                       const std::string& cert_name, const std::string& ca_name) {
+  const std::filesystem::path config = dir / ("agent-" + cert_name + "-" + ca_name + ".yaml");
+  WriteFile(dir / "policy.yaml", R"(apiVersion: candor/v1
+kind: Policy
+metadata: {name: test, tenant: demo, version: 2}
+checks:
+  - id: os
+    collector: os_info
+    interval: 1h
+)");
+  WriteFile(config, "server: localhost:" + std::to_string(port) +
+                        "\ntls:\n  ca: " + (pki / (ca_name + ".pem")).string() +
+                        "\n  cert: " + (pki / (cert_name + ".pem")).string() +
+                        "\n  key: " + (pki / (cert_name + ".key")).string() +
+                        "\nstate_dir: " + (dir / ("state-" + cert_name)).string() +
+                        "\npolicy: policy.yaml\nconnect_timeout: 2s\n");
+  return config;
+}
+
+RunResult RunAgentOnce(const std::filesystem::path& agent_config) {
+  return Run({CANDOR_AGENT_BIN, "--config", agent_config.string(), "--once"},
+             std::chrono::seconds(60));
+}
+
+std::vector<nlohmann::json> ExportEvents(const std::filesystem::path& server_config) {
+  const RunResult r =
+      Run({CANDOR_SERVER_BIN, "export", "--config", server_config.string(), "--format", "jsonl"});
+  if (r.exit_code != 0) throw std::runtime_error("export failed: " + r.err);
+  std::vector<nlohmann::json> events;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) events.push_back(nlohmann::json::parse(line));
+  return events;
+}
+
+std::unique_ptr<v1::AgentService::Stub> MakeStub(const std::filesystem::path& pki, int port,
+                                                 const std::string& cert_name) {
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFile(pki / "ca.pem");
+  if (!cert_name.empty()) {
+    tls.pem_cert_chain = ReadFile(pki / (cert_name + ".pem"));
+    tls.pem_private_key = ReadFile(pki / (cert_name + ".key"));
+  }
+  return v1::AgentService::NewStub(
+      grpc::CreateChannel("localhost:" + std::to_string(port), grpc::SslCredentials(tls)));
+}
+
+}  // namespace candor::testing

@@ -1,0 +1,57 @@
+#pragma once
+
+// What the integration tests share: a throwaway PKI made by scripts/dev-pki.sh, the real
+// candor-server binary started on port 0, agent configs, and gRPC clients with chosen
+// certificates for the negative cases. Everything stays on loopback and in temp dirs.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "candor/v1/agent_service.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace candor::testing {
+
+// Creates ca, server, device and rogue certificates in `dir` with scripts/dev-pki.sh.
+void MakePki(const std::filesystem::path& dir);
+
+// The device URI that dev-pki.sh put in device.pem.
+std::string DeviceUri(const std::filesystem::path& pki);
+
+// candor-server running on 127.0.0.1:0 with SQLite storage in `dir`.
+class ServerUnderTest {
+ public:
+  ServerUnderTest(const std::filesystem::path& dir, const std::filesystem::path& pki);
+  int port() const { return port_; }
+  const std::filesystem::path& config() const { return config_; }
+  // SIGTERM and wait; the exit code (-1 if it did not exit in time).
+  int Stop();
+  std::string err() const { return process_ ? process_->err() : ""; }
+
+ private:
+  std::filesystem::path config_;
+  std::unique_ptr<Process> process_;
+  int port_ = 0;
+};
+
+// Writes an agent config for `port` using the device certificate `cert_name` (e.g.
+// "device" or "rogue-device") and `ca_name` to verify the server.
+std::filesystem::path WriteAgentConfig(const std::filesystem::path& dir,
+                                       const std::filesystem::path& pki, int port,
+                                       const std::string& cert_name = "device",
+                                       const std::string& ca_name = "ca");
+
+RunResult RunAgentOnce(const std::filesystem::path& agent_config);
+
+// `candor-server export --format jsonl`, parsed.
+std::vector<nlohmann::json> ExportEvents(const std::filesystem::path& server_config);
+
+// A stub connected with the given client certificate ("" for none).
+std::unique_ptr<v1::AgentService::Stub> MakeStub(const std::filesystem::path& pki, int port,
+                                                 const std::string& cert_name);
+
+}  // namespace candor::testing

@@ -1,0 +1,91 @@
+#include "service/ingest.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "service/storage/sqlite_store.h"
+#include "tests/service/test_events.h"
+#include "tests/support/temp_dir.h"
+
+namespace candor::service {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::MakeBatch;
+
+std::string Invalid(const v1::EventBatch& batch) {
+  const absl::Status status = ValidateBatch(batch);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  return std::string(status.message());
+}
+
+TEST(ValidateBatchTest, AcceptsAWellFormedBatch) {
+  EXPECT_TRUE(ValidateBatch(MakeBatch(1, 5)).ok());
+}
+
+TEST(ValidateBatchTest, RejectsBadSequenceRanges) {
+  EXPECT_THAT(Invalid(v1::EventBatch()), HasSubstr("no events"));
+  v1::EventBatch batch = MakeBatch(3, 5);
+  batch.set_first_seq(2);
+  EXPECT_THAT(Invalid(batch), HasSubstr("does not match"));
+  batch = MakeBatch(3, 5);
+  batch.mutable_events(1)->set_seq(9);
+  EXPECT_THAT(Invalid(batch), HasSubstr("event 1 has seq 9; expected 4"));
+  batch = MakeBatch(0, 0);
+  EXPECT_THAT(Invalid(batch), HasSubstr("batch range 0..0"));
+  batch = MakeBatch(1, 1);
+  batch.set_first_seq(UINT64_MAX);
+  batch.set_last_seq(UINT64_MAX);
+  batch.mutable_events(0)->set_seq(UINT64_MAX);
+  EXPECT_THAT(Invalid(batch), HasSubstr("does not match"));
+}
+
+TEST(ValidateBatchTest, RejectsTooManyEvents) {
+  EXPECT_THAT(Invalid(MakeBatch(1, 1001)), HasSubstr("the limit is 1000"));
+}
+
+TEST(ValidateBatchTest, RejectsBadEventFields) {
+  v1::EventBatch batch = MakeBatch(1, 1);
+  batch.mutable_events(0)->set_status(static_cast<v1::CheckStatus>(42));
+  EXPECT_THAT(Invalid(batch), HasSubstr("unknown status 42"));
+  batch = MakeBatch(1, 1);
+  batch.mutable_events(0)->set_status(v1::CHECK_STATUS_UNSPECIFIED);
+  EXPECT_THAT(Invalid(batch), HasSubstr("unknown status 0"));
+  batch = MakeBatch(1, 1);
+  batch.mutable_events(0)->set_check_id("a b");
+  EXPECT_THAT(Invalid(batch), HasSubstr("must be identifiers"));
+  batch = MakeBatch(1, 1);
+  batch.mutable_events(0)->set_reason(std::string(2000, 'x'));
+  EXPECT_THAT(Invalid(batch), HasSubstr("reason longer than 1024"));
+  batch = MakeBatch(1, 1);
+  batch.mutable_events(0)->set_reason("bad \xff");
+  EXPECT_THAT(Invalid(batch), HasSubstr("reason is not UTF-8"));
+  batch = MakeBatch(1, 1);
+  (*batch.mutable_events(0)->mutable_facts())["x"].mutable_list()->add_values("\xc0\x80");
+  EXPECT_THAT(Invalid(batch), HasSubstr("fact list item is not UTF-8"));
+  batch = MakeBatch(1, 1);
+  batch.mutable_events(0)->clear_observed_at();
+  EXPECT_THAT(Invalid(batch), HasSubstr("no valid observed_at"));
+}
+
+TEST(IngestTest, StoresAndReturnsTheSeqToAck) {
+  candor::testing::TempDir dir;
+  auto store = SqliteStore::Open(dir / "s.db", {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  Ingest ingest(**store, [] { return EventStore::Clock::time_point(std::chrono::seconds(5)); });
+  const DeviceIdentity device{"acme", "dev-1"};
+  EXPECT_EQ(*ingest.HandleBatch(device, MakeBatch(1, 3)), 3u);
+  v1::EventBatch bad = MakeBatch(4, 4);
+  bad.mutable_events(0)->set_status(v1::CHECK_STATUS_UNSPECIFIED);
+  EXPECT_EQ(ingest.HandleBatch(device, bad).status().code(), absl::StatusCode::kInvalidArgument);
+  int rows = 0;
+  ASSERT_TRUE((*store)
+                  ->ForEachEvent([&](const StoredEvent& e) {
+                    ++rows;
+                    EXPECT_EQ(e.received_at_ms, 5000);
+                  })
+                  .ok());
+  EXPECT_EQ(rows, 3);
+}
+
+}  // namespace
+}  // namespace candor::service

@@ -1,0 +1,61 @@
+#include "service/server_config.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
+
+namespace candor::service {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ServerConfigTest, LoadsAGoodFile) {
+  candor::testing::TempDir dir;
+  candor::testing::WriteFile(dir / "server.yaml", R"(listen: 127.0.0.1:0
+tls:
+  cert: server.pem
+  key: /etc/candor/server.key
+  client_ca: ca.pem
+storage: data/candor.db
+)");
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen.ToString(), "127.0.0.1:0");
+  EXPECT_EQ(config->tls.cert, dir / "server.pem");
+  EXPECT_EQ(config->tls.key, "/etc/candor/server.key");
+  EXPECT_EQ(config->tls.client_ca, dir / "ca.pem");
+  EXPECT_EQ(config->storage, dir / "data/candor.db");
+}
+
+TEST(ServerConfigTest, UnknownKeysAreErrorsWithFileAndLine) {
+  candor::testing::TempDir dir;
+  candor::testing::WriteFile(dir / "server.yaml", R"(listen: 127.0.0.1:0
+tls:
+  cert: server.pem
+  key: server.key
+  clientca: ca.pem
+storage: candor.db
+strage: other.db
+)");
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("server.yaml:5:3: tls.clientca: unknown key \"clientca\"; did "
+                                 "you mean \"client_ca\"?"));
+  EXPECT_THAT(message, HasSubstr("server.yaml:3:3: tls.client_ca: required key is missing"));
+  EXPECT_THAT(message, HasSubstr("server.yaml:7:1: strage: unknown key \"strage\"; did you mean "
+                                 "\"storage\"?"));
+}
+
+TEST(ServerConfigTest, BadListenAddress) {
+  candor::testing::TempDir dir;
+  candor::testing::WriteFile(dir / "server.yaml",
+                             "listen: 7443\ntls: {cert: a, key: b, client_ca: c}\nstorage: d\n");
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("server.yaml:1:9: listen: expected host:port"));
+}
+
+}  // namespace
+}  // namespace candor::service

@@ -1,0 +1,149 @@
+#include "service/storage/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "service/export.h"
+#include "tests/service/test_events.h"
+#include "tests/support/temp_dir.h"
+
+namespace candor::service {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::MakeBatch;
+
+const DeviceIdentity kDevice{"acme", "dev-1"};
+const EventStore::Clock::time_point kNow{std::chrono::seconds(1'800'000'000)};
+
+std::vector<StoredEvent> All(EventStore& store) {
+  std::vector<StoredEvent> events;
+  EXPECT_TRUE(store.ForEachEvent([&](const StoredEvent& e) { events.push_back(e); }).ok());
+  return events;
+}
+
+// Counts rows through a connection of its own, as another process would see them.
+int64_t CountFromOutside(const std::filesystem::path& path) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM events", -1, &stmt, nullptr);
+  int64_t count = -1;
+  if (sqlite3_step(stmt) == SQLITE_ROW) count = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return count;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteStore::Open(dir_ / "events.db", {});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+  candor::testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(SqliteStoreTest, StoresEveryFieldOfABatch) {
+  ASSERT_EQ(*store_->StoreBatch(kDevice, MakeBatch(1, 2), kNow), 2u);
+  const std::vector<StoredEvent> events = All(*store_);
+  ASSERT_EQ(events.size(), 2u);
+  const StoredEvent& e = events[1];
+  EXPECT_EQ(e.tenant, "acme");
+  EXPECT_EQ(e.device_id, "dev-1");
+  EXPECT_EQ(e.seq, 2u);
+  EXPECT_EQ(e.collector, "os_info");
+  EXPECT_EQ(e.check_id, "os");
+  EXPECT_EQ(e.status, "PASS");
+  EXPECT_EQ(e.reason, "Debian GNU/Linux 12 (bookworm)");
+  EXPECT_EQ(e.facts_json, R"({"cores":8,"os_id":"debian"})");
+  EXPECT_EQ(e.observed_at_ms, 1'790'000'002'000);
+  EXPECT_EQ(e.received_at_ms, 1'800'000'000'000);
+  EXPECT_EQ(e.policy_version, 3u);
+}
+
+TEST_F(SqliteStoreTest, InsertIsIdempotentOnDeviceAndSeq) {
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
+  // A replay, and an overlapping batch: acked again, stored once, first copy kept.
+  v1::EventBatch replay = MakeBatch(1, 3);
+  replay.mutable_events(0)->set_reason("changed");
+  EXPECT_EQ(*store_->StoreBatch(kDevice, replay, kNow), 3u);
+  EXPECT_EQ(*store_->StoreBatch(kDevice, MakeBatch(2, 5), kNow), 5u);
+  const std::vector<StoredEvent> events = All(*store_);
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[0].reason, "Debian GNU/Linux 12 (bookworm)");
+  // The same seq from another device is another event.
+  ASSERT_TRUE(store_->StoreBatch({"acme", "dev-2"}, MakeBatch(1, 1), kNow).ok());
+  EXPECT_EQ(All(*store_).size(), 6u);
+}
+
+TEST_F(SqliteStoreTest, ReturnsTheAckOnlyAfterTheCommitIsVisibleToOthers) {
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 4), kNow).ok());
+  EXPECT_EQ(CountFromOutside(dir_ / "events.db"), 4);
+}
+
+TEST_F(SqliteStoreTest, ALockedDatabaseGivesNoAckAndStoresNothing) {
+  store_.reset();
+  SqliteStore::Options options;
+  options.busy_timeout = std::chrono::milliseconds(50);
+  auto store = SqliteStore::Open(dir_ / "events.db", options);
+  ASSERT_TRUE(store.ok());
+  // Another writer holds the database.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "events.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  absl::StatusOr<uint64_t> acked = (*store)->StoreBatch(kDevice, MakeBatch(1, 2), kNow);
+  EXPECT_EQ(acked.status().code(), absl::StatusCode::kUnavailable);
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  EXPECT_TRUE(All(**store).empty());
+  // Once the lock is gone the same batch goes through.
+  EXPECT_EQ(*(*store)->StoreBatch(kDevice, MakeBatch(1, 2), kNow), 2u);
+}
+
+TEST_F(SqliteStoreTest, SurvivesReopenAndRefusesANewerSchema) {
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 1), kNow).ok());
+  store_.reset();
+  auto reopened = SqliteStore::Open(dir_ / "events.db", {});
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(All(**reopened).size(), 1u);
+  reopened->reset();
+
+  sqlite3* db = nullptr;
+  sqlite3_open((dir_ / "events.db").c_str(), &db);
+  sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  auto newer = SqliteStore::Open(dir_ / "events.db", {});
+  EXPECT_EQ(newer.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(newer.status().message()), HasSubstr("upgrade candor-server"));
+}
+
+TEST_F(SqliteStoreTest, ExportsJsonLinesAndATable) {
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 1), kNow).ok());
+  std::ostringstream jsonl;
+  ASSERT_TRUE(ExportEvents(*store_, ExportFormat::kJsonLines, jsonl).ok());
+  EXPECT_EQ(jsonl.str(),
+            R"j({"device_id":"dev-1","tenant":"acme","seq":1,"collector":"os_info","check":"os",)j"
+            R"j("status":"PASS","reason":"Debian GNU/Linux 12 (bookworm)","facts":{"cores":8,)j"
+            R"j("os_id":"debian"},"observed_at":"2026-09-21T14:13:21.000Z",)j"
+            R"j("received_at":"2027-01-15T08:00:00.000Z","policy_version":3})j"
+            "\n");
+  std::ostringstream table;
+  ASSERT_TRUE(ExportEvents(*store_, ExportFormat::kTable, table).ok());
+  EXPECT_THAT(table.str(), HasSubstr("acme       dev-1        1 os           PASS"));
+  EXPECT_THAT(table.str(), HasSubstr("(1 event)"));
+  std::istringstream lines(table.str());
+  for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 100u) << line;
+}
+
+TEST(SqliteStoreOpenTest, UnwritableLocationIsAClearError) {
+  auto store = SqliteStore::Open("/nonexistent-dir/events.db", {});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("/nonexistent-dir/events.db"));
+}
+
+}  // namespace
+}  // namespace candor::service
