@@ -1,12 +1,11 @@
 #include "agent/uplink.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "config/read_file.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "proto/limits.h"
@@ -16,14 +15,8 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-absl::StatusOr<std::string> ReadFileText(const std::filesystem::path& path,
-                                         absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path.string(), ": cannot read"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+// Certificates and keys are small; anything larger is not one.
+constexpr size_t kMaxPemBytes = 256 * 1024;
 
 absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
@@ -39,11 +32,13 @@ bool Retryable(const absl::Status& status) {
 absl::StatusOr<std::unique_ptr<Uplink>> Uplink::Create(const config::AgentConfig& config,
                                                        std::string agent_version) {
   grpc::SslCredentialsOptions tls;
-  absl::StatusOr<std::string> ca = ReadFileText(config.tls.ca, "tls.ca");
+  absl::StatusOr<std::string> ca = config::ReadBoundedFile(config.tls.ca, kMaxPemBytes, "tls.ca");
   if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert = ReadFileText(config.tls.cert, "tls.cert");
+  absl::StatusOr<std::string> cert =
+      config::ReadBoundedFile(config.tls.cert, kMaxPemBytes, "tls.cert");
   if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadFileText(config.tls.key, "tls.key");
+  absl::StatusOr<std::string> key =
+      config::ReadBoundedFile(config.tls.key, kMaxPemBytes, "tls.key");
   if (!key.ok()) return key.status();
   tls.pem_root_certs = *ca;
   tls.pem_cert_chain = *cert;

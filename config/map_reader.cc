@@ -137,6 +137,29 @@ std::optional<std::chrono::seconds> MapReader::Duration(absl::string_view key,
   return duration;
 }
 
+std::optional<std::filesystem::path> MapReader::Path(absl::string_view key,
+                                                     const std::filesystem::path& base,
+                                                     Presence presence) {
+  std::optional<std::string> value = String(key, presence);
+  if (!value) return std::nullopt;
+  const std::filesystem::path path(*value);
+  return path.is_absolute() ? path : base / path;
+}
+
+std::optional<HostPort> MapReader::Address(absl::string_view key, absl::string_view example,
+                                           bool allow_port_zero, Presence presence) {
+  const YamlNode* value = Get(key, presence);
+  if (value == nullptr) return std::nullopt;
+  std::optional<HostPort> address;
+  if (value->kind == YamlNode::Kind::kScalar) address = ParseHostPort(value->scalar);
+  if (!address || (address->port == 0 && !allow_port_zero)) {
+    diag_.Error(value->pos, JoinPath(path_, key),
+                absl::StrCat("expected host:port like \"", example, "\", got ", value->Describe()));
+    return std::nullopt;
+  }
+  return address;
+}
+
 void MapReader::Finish() {
   if (!is_map_) return;
   for (const YamlMapEntry& entry : node_.entries) {

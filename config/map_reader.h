@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "config/diagnostics.h"
+#include "config/host_port.h"
 #include "config/yaml_tree.h"
 
 namespace candor::config {
@@ -44,6 +46,13 @@ class MapReader {
   std::optional<bool> Bool(absl::string_view key, Presence presence);
   std::optional<std::chrono::seconds> Duration(absl::string_view key, std::chrono::seconds min,
                                                std::chrono::seconds max, Presence presence);
+
+  // A file path; a relative one is taken relative to `base` (the config file's directory).
+  std::optional<std::filesystem::path> Path(absl::string_view key,
+                                            const std::filesystem::path& base, Presence presence);
+  // "host:port"; `example` shows the expected form in the error. Port 0 only when allowed.
+  std::optional<HostPort> Address(absl::string_view key, absl::string_view example,
+                                  bool allow_port_zero, Presence presence);
 
   // Reports every key of the mapping that no getter asked for.
   void Finish();

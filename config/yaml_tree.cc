@@ -1,11 +1,10 @@
 #include "config/yaml_tree.h"
 
-#include <fstream>
 #include <sstream>
-#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "config/read_file.h"
 #include "config/utf8.h"
 #include "yaml-cpp/anchor.h"
 #include "yaml-cpp/eventhandler.h"
@@ -213,21 +212,9 @@ absl::StatusOr<YamlNode> ParseYaml(absl::string_view text, absl::string_view fil
 }
 
 absl::StatusOr<YamlNode> LoadYamlFile(const std::filesystem::path& path, const YamlLimits& limits) {
-  const std::string name = path.string();
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return absl::NotFoundError(absl::StrCat(name, ": cannot read: ", ec.message()));
-  if (size > limits.max_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ": file is ", size, " bytes; the limit is ", limits.max_bytes));
-  }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::NotFoundError(absl::StrCat(name, ": cannot open"));
-  // Read at most one byte past the limit, in case the file grew since it was measured.
-  std::string text(limits.max_bytes + 1, '\0');
-  file.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(file.gcount()));
-  return ParseYaml(text, name, limits);
+  absl::StatusOr<std::string> text = ReadBoundedFile(path, limits.max_bytes);
+  if (!text.ok()) return text.status();
+  return ParseYaml(*text, path.string(), limits);
 }
 
 }  // namespace candor::config

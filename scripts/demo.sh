@@ -80,7 +80,8 @@ if "$build/agent/candor-agent" --config "$work/rogue.yaml" --once 2>"$work/rogue
   echo "unexpected: the rogue device was accepted" >&2
   exit 1
 fi
-echo "refused, as it must be (exit 1; its event stays in its own spool)"
+echo "refused, as it must be (exit 1; its event stays in its own spool):"
+grep -v "^E[0-9]" "$work/rogue.err" | sed 's/^/  /' || true
 
 echo "== what the server stored"
 "$build/service/candor-server" export --config "$work/server.yaml" --format table

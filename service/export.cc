@@ -48,18 +48,18 @@ absl::Status ExportEvents(EventStore& store, ExportFormat format, std::ostream& 
         [&out](const StoredEvent& event) { out << EventToJsonLine(event) << '\n'; });
   }
   // Fits a 100-column terminal: the device id is shortened, the reason clipped.
-  constexpr const char* kRow = "%-10s %-8s %5s %-12s %-14s %-19s %s\n";
+  constexpr const char* kRow = "%-8s %-8s %5s %-12s %-14s %-19s %s\n";
   out << absl::StrFormat(kRow, "TENANT", "DEVICE", "SEQ", "CHECK", "STATUS", "OBSERVED (UTC)",
                          "REASON");
   size_t rows = 0;
   absl::Status status = store.ForEachEvent([&](const StoredEvent& event) {
     ++rows;
     out << absl::StrFormat(
-        kRow, Clip(event.tenant, 10), Clip(event.device_id, 8), absl::StrCat(event.seq),
+        kRow, Clip(event.tenant, 8), event.device_id.substr(0, 8), absl::StrCat(event.seq),
         Clip(event.check_id, 12), event.status,
         absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(event.observed_at_ms),
                          absl::UTCTimeZone()),
-        Clip(event.reason, 24));
+        Clip(event.reason, 28));
   });
   if (status.ok()) out << "(" << rows << " event" << (rows == 1 ? "" : "s") << ")\n";
   return status;

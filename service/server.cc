@@ -1,11 +1,9 @@
 #include "service/server.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "config/read_file.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "proto/limits.h"
@@ -14,15 +12,15 @@
 namespace candor::service {
 namespace {
 
+// Certificates and keys are small; anything larger is not one.
+constexpr size_t kMaxPemBytes = 256 * 1024;
+
 absl::StatusOr<std::string> ReadPem(const std::filesystem::path& path, absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path.string(), ": cannot read"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (!absl::StrContains(buffer.str(), "-----BEGIN ")) {
+  absl::StatusOr<std::string> pem = config::ReadBoundedFile(path, kMaxPemBytes, what);
+  if (pem.ok() && !absl::StrContains(*pem, "-----BEGIN ")) {
     return absl::InvalidArgumentError(absl::StrCat(what, " ", path.string(), ": not a PEM file"));
   }
-  return buffer.str();
+  return pem;
 }
 
 }  // namespace

@@ -11,11 +11,6 @@ using config::MapReader;
 using config::Presence;
 using config::YamlNode;
 
-std::filesystem::path Resolve(const std::filesystem::path& base, const std::string& value) {
-  const std::filesystem::path p(value);
-  return p.is_absolute() ? p : base / p;
-}
-
 }  // namespace
 
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::filesystem::path& path) {
@@ -26,28 +21,17 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::filesystem::path& path)
   config::Diagnostics diag(path.string());
   ServerConfig server;
   MapReader top(*root, "", diag);
-  if (const YamlNode* node = top.Get("listen", Presence::kRequired)) {
-    std::optional<config::HostPort> listen;
-    if (node->kind == YamlNode::Kind::kScalar) listen = config::ParseHostPort(node->scalar);
-    if (!listen) {
-      diag.Error(node->pos, "listen",
-                 absl::StrCat("expected host:port like \"127.0.0.1:7443\" (port 0 picks a free "
-                              "port), got ",
-                              node->Describe()));
-    } else {
-      server.listen = *listen;
-    }
+  if (auto v = top.Address("listen", "127.0.0.1:7443", true, Presence::kRequired)) {
+    server.listen = *v;
   }
   if (const YamlNode* node = top.Get("tls", Presence::kRequired)) {
     MapReader tls(*node, "tls", diag);
-    if (auto v = tls.String("cert", Presence::kRequired)) server.tls.cert = Resolve(base, *v);
-    if (auto v = tls.String("key", Presence::kRequired)) server.tls.key = Resolve(base, *v);
-    if (auto v = tls.String("client_ca", Presence::kRequired)) {
-      server.tls.client_ca = Resolve(base, *v);
-    }
+    if (auto v = tls.Path("cert", base, Presence::kRequired)) server.tls.cert = *v;
+    if (auto v = tls.Path("key", base, Presence::kRequired)) server.tls.key = *v;
+    if (auto v = tls.Path("client_ca", base, Presence::kRequired)) server.tls.client_ca = *v;
     tls.Finish();
   }
-  if (auto v = top.String("storage", Presence::kRequired)) server.storage = Resolve(base, *v);
+  if (auto v = top.Path("storage", base, Presence::kRequired)) server.storage = *v;
   top.Finish();
   if (!diag.ok()) return diag.ToStatus();
   return server;

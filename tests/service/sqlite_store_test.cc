@@ -133,7 +133,7 @@ TEST_F(SqliteStoreTest, ExportsJsonLinesAndATable) {
             "\n");
   std::ostringstream table;
   ASSERT_TRUE(ExportEvents(*store_, ExportFormat::kTable, table).ok());
-  EXPECT_THAT(table.str(), HasSubstr("acme       dev-1        1 os           PASS"));
+  EXPECT_THAT(table.str(), HasSubstr("acme     dev-1        1 os           PASS"));
   EXPECT_THAT(table.str(), HasSubstr("(1 event)"));
   std::istringstream lines(table.str());
   for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 100u) << line;
