@@ -1,7 +1,11 @@
 #include "agent/event_builder.h"
 
+#include <algorithm>
 #include <type_traits>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "config/utf8.h"
 #include "google/protobuf/util/time_util.h"
@@ -82,6 +86,21 @@ v1::Event BuildEvent(absl::string_view collector_id, absl::string_view check_id,
         value);
   }
   return event;
+}
+
+v1::Event PolicyRejectedEvent(absl::string_view file, const absl::Status& errors,
+                              Clock::TimePoint now, uint64_t version_in_force) {
+  constexpr size_t kMaxErrors = 20;
+  const std::vector<std::string> lines = absl::StrSplit(errors.message(), '\n');
+  collectors::CheckResult result;
+  result.status = collectors::CheckStatus::kError;
+  result.reason =
+      absl::StrCat("policy ", file, " rejected: ", lines.front(),
+                   lines.size() > 1 ? absl::StrCat(" (and ", lines.size() - 1, " more)") : "");
+  result.facts["errors"] = std::vector<std::string>(
+      lines.begin(), lines.begin() + static_cast<long>(std::min(lines.size(), kMaxErrors)));
+  result.facts["error_count"] = static_cast<int64_t>(lines.size());
+  return BuildEvent("agent", "policy_rejected", result, now, version_in_force);
 }
 
 }  // namespace candor::agent

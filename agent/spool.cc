@@ -11,6 +11,7 @@
 #include "absl/base/internal/endian.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "agent/atomic_file.h"
 #include "agent/crc32c.h"
 
 namespace candor::agent {
@@ -52,14 +53,6 @@ absl::StatusOr<std::string> ReadWhole(int fd, const std::filesystem::path& path)
     if (n == 0) return content;
     content.append(buffer, static_cast<size_t>(n));
   }
-}
-
-absl::Status SyncDirectory(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return IoError("open", dir);
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok ? absl::OkStatus() : IoError("fsync", dir);
 }
 
 }  // namespace
@@ -130,7 +123,23 @@ absl::Status Spool::Recover() {
   return absl::OkStatus();
 }
 
+uint64_t Spool::last_seq() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_seq_;
+}
+
+uint64_t Spool::acked_seq() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return acked_seq_;
+}
+
+size_t Spool::pending_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_.size();
+}
+
 absl::StatusOr<uint64_t> Spool::Append(v1::Event event) {
+  std::lock_guard<std::mutex> lock(mu_);
   event.set_seq(last_seq_ + 1);
   const std::string payload = event.SerializeAsString();
   if (payload.size() > kMaxRecordBytes) {
@@ -156,10 +165,12 @@ absl::StatusOr<uint64_t> Spool::Append(v1::Event event) {
 }
 
 absl::Status Spool::Sync() {
+  // fdatasync needs no lock: it covers whatever was appended before it started.
   return ::fdatasync(log_fd_) == 0 ? absl::OkStatus() : IoError("fsync", dir_ / kLogName);
 }
 
 std::vector<v1::Event> Spool::Pending(size_t max_events, size_t max_bytes) const {
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<v1::Event> batch;
   size_t bytes = 0;
   for (const v1::Event& event : pending_) {
@@ -175,18 +186,11 @@ absl::Status Spool::WriteCursor(uint64_t seq) {
   std::string raw(12, '\0');
   absl::little_endian::Store64(raw.data(), seq);
   absl::little_endian::Store32(raw.data() + 8, Crc32c(raw.substr(0, 8)));
-  const std::filesystem::path tmp = dir_ / (std::string(kCursorName) + ".tmp");
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return IoError("open", tmp);
-  const bool ok = WriteAll(fd, raw) && ::fsync(fd) == 0;
-  absl::Status status = ok ? absl::OkStatus() : IoError("write", tmp);
-  ::close(fd);
-  if (!status.ok()) return status;
-  if (::rename(tmp.c_str(), (dir_ / kCursorName).c_str()) != 0) return IoError("rename", tmp);
-  return SyncDirectory(dir_);
+  return WriteFileAtomically(dir_, kCursorName, raw);
 }
 
 absl::Status Spool::Ack(uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (seq <= acked_seq_) return absl::OkStatus();
   if (seq > last_seq_) {
     return absl::InvalidArgumentError(

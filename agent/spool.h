@@ -9,12 +9,13 @@
 //   spool.cursor  the highest acknowledged seq: u64 seq, u32 CRC-32C (replaced atomically)
 //
 // On open, a record with a bad checksum is skipped and counted; a torn or implausible
-// tail is cut. Not thread-safe: one owner, the agent's main loop.
+// tail is cut. Thread-safe: the scheduler appends while the delivery thread sends and acks.
 
 #include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -52,9 +53,10 @@ class Spool {
   // the log is emptied once nothing in it is pending.
   absl::Status Ack(uint64_t seq);
 
-  uint64_t last_seq() const { return last_seq_; }
-  uint64_t acked_seq() const { return acked_seq_; }
-  size_t pending_count() const { return pending_.size(); }
+  uint64_t last_seq() const;
+  uint64_t acked_seq() const;
+  size_t pending_count() const;
+  // Set once by Open; read-only afterwards.
   const Recovery& recovery() const { return recovery_; }
 
  private:
@@ -62,8 +64,9 @@ class Spool {
   absl::Status Recover();
   absl::Status WriteCursor(uint64_t seq);
 
-  std::filesystem::path dir_;
-  int log_fd_;
+  mutable std::mutex mu_;
+  const std::filesystem::path dir_;
+  const int log_fd_;
   uint64_t log_size_ = 0;
   uint64_t last_seq_ = 0;
   uint64_t acked_seq_ = 0;

@@ -1,7 +1,6 @@
 #include "agent/uplink.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -69,15 +68,37 @@ absl::Status Uplink::Flush(Spool& spool, Clock::time_point deadline, uint64_t po
       return absl::DeadlineExceededError(
           absl::StrCat("server not reached before the timeout; last error: ", last.message()));
     }
-    std::this_thread::sleep_for(backoff);
+    std::unique_lock<std::mutex> lock(mu_);
+    if (cancelled_cv_.wait_for(lock, backoff, [this] { return cancelled_; })) {
+      return absl::CancelledError("delivery cancelled");
+    }
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
   return absl::OkStatus();
 }
 
+void Uplink::Cancel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancelled_ = true;
+  if (active_ != nullptr) active_->TryCancel();
+  cancelled_cv_.notify_all();
+}
+
 absl::Status Uplink::FlushOnce(Spool& spool, Clock::time_point deadline, uint64_t policy_version) {
   grpc::ClientContext context;
   context.set_deadline(deadline);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_) return absl::CancelledError("delivery cancelled");
+    active_ = &context;
+  }
+  struct Unregister {
+    Uplink* uplink;
+    ~Unregister() {
+      std::lock_guard<std::mutex> lock(uplink->mu_);
+      uplink->active_ = nullptr;
+    }
+  } unregister{this};
   auto stream = stub_->Connect(&context);
 
   v1::AgentMessage hello;

@@ -2,10 +2,12 @@
 
 // Uplink: the agent's side of AgentService.Connect over mutual TLS. It sends the spool's
 // pending events in batches and trims the spool as the server acknowledges them.
-// Not thread-safe; used by the agent's main loop.
+// Flush() is used by one thread at a time; Cancel() may be called from any thread.
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 
 #include "absl/status/statusor.h"
 #include "agent/spool.h"
@@ -27,6 +29,9 @@ class Uplink {
   absl::Status Flush(Spool& spool, std::chrono::system_clock::time_point deadline,
                      uint64_t policy_version);
 
+  // Ends a Flush in progress (kCancelled) and every later one: the agent is stopping.
+  void Cancel();
+
  private:
   Uplink(std::shared_ptr<grpc::Channel> channel, std::string agent_version);
   absl::Status FlushOnce(Spool& spool, std::chrono::system_clock::time_point deadline,
@@ -35,6 +40,10 @@ class Uplink {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AgentService::Stub> stub_;
   std::string agent_version_;
+  std::mutex mu_;
+  std::condition_variable cancelled_cv_;
+  bool cancelled_ = false;
+  grpc::ClientContext* active_ = nullptr;  // the call in progress, for Cancel()
 };
 
 }  // namespace candor::agent

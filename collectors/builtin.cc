@@ -11,4 +11,10 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<posture::OsInfo>()).IgnoreError();
 }
 
+config::CollectorCatalog BuiltinCatalog() {
+  CollectorRegistry registry;
+  RegisterBuiltins(registry);
+  return registry.Catalog();
+}
+
 }  // namespace candor::collectors

@@ -13,6 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "collectors/host_view.h"
+#include "config/catalog.h"
 
 namespace candor::collectors {
 
@@ -35,12 +36,14 @@ class Collector {
  public:
   virtual ~Collector() = default;
 
-  // Catalog id used in policies and events, e.g. "os_info".
-  virtual absl::string_view id() const = 0;
-  // One sentence for people: what it looks at.
-  virtual absl::string_view description() const = 0;
+  // What the policy language knows about this collector: id, platforms, data categories,
+  // typed parameters with their bounds and defaults.
+  virtual const config::CollectorSpec& spec() const = 0;
 
-  virtual CheckResult Collect(const HostView& host) const = 0;
+  // `params` holds every declared parameter (the policy loader fills in defaults).
+  virtual CheckResult Collect(const HostView& host, const config::Params& params) const = 0;
+
+  const std::string& id() const { return spec().id; }
 };
 
 }  // namespace candor::collectors

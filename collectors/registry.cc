@@ -44,4 +44,10 @@ std::vector<std::string> CollectorRegistry::Ids() const {
   return ids;
 }
 
+config::CollectorCatalog CollectorRegistry::Catalog() const {
+  config::CollectorCatalog catalog;
+  for (const auto& collector : collectors_) catalog.Add(collector->spec());
+  return catalog;
+}
+
 }  // namespace candor::collectors

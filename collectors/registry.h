@@ -25,6 +25,9 @@ class CollectorRegistry {
   // Every registered id, sorted.
   std::vector<std::string> Ids() const;
 
+  // The declarations of every registered collector, for the policy loader.
+  config::CollectorCatalog Catalog() const;
+
  private:
   std::vector<std::unique_ptr<Collector>> collectors_;
 };

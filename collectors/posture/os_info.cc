@@ -15,7 +15,19 @@ void PutIfPresent(const std::map<std::string, std::string>& fields, const std::s
 
 }  // namespace
 
-CheckResult OsInfo::Collect(const HostView& host) const {
+const config::CollectorSpec& OsInfo::spec() const {
+  static const config::CollectorSpec kSpec{
+      .id = "os_info",
+      .description =
+          "Operating system name and version, kernel release, architecture and host name.",
+      .platforms = {config::Platform::kLinux},
+      .data_categories = {"operating system and kernel version", "device host name"},
+      .params = {},
+  };
+  return kSpec;
+}
+
+CheckResult OsInfo::Collect(const HostView& host, const config::Params&) const {
   CheckResult result;
   // os-release(5): /etc/os-release takes precedence over /usr/lib/os-release.
   absl::StatusOr<std::string> text = host.ReadFile("/etc/os-release", 64 * 1024);

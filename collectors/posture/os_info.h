@@ -10,11 +10,8 @@ namespace candor::collectors::posture {
 // Facts: os_id, os_version_id, os_codename, os_name, kernel_release, architecture, hostname.
 class OsInfo final : public Collector {
  public:
-  absl::string_view id() const override { return "os_info"; }
-  absl::string_view description() const override {
-    return "Operating system name and version, kernel release, architecture and host name.";
-  }
-  CheckResult Collect(const HostView& host) const override;
+  const config::CollectorSpec& spec() const override;
+  CheckResult Collect(const HostView& host, const config::Params& params) const override;
 };
 
 }  // namespace candor::collectors::posture

@@ -19,16 +19,13 @@ constexpr const char* kUsage =
     "The policy language is documented in docs/policy.md.\n";
 
 int Lint(const std::string& path) {
-  candor::collectors::CollectorRegistry registry;
-  candor::collectors::RegisterBuiltins(registry);
   absl::StatusOr<candor::config::Policy> policy =
-      candor::config::LoadPolicyFile(path, registry.Ids());
+      candor::config::LoadPolicyFile(path, candor::collectors::BuiltinCatalog());
   if (!policy.ok()) {
     std::cerr << policy.status().message() << "\n";
     return 1;
   }
-  std::cout << path << ": valid policy \"" << policy->name << "\" version " << policy->version
-            << ", " << policy->checks.size() << " check(s)\n";
+  std::cout << path << ": " << candor::config::DescribePolicy(*policy) << "\n";
   return 0;
 }
 

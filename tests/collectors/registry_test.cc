@@ -12,7 +12,8 @@ TEST(RegistryTest, BuiltinsAreRegisteredOnceEach) {
   RegisterBuiltins(registry);
   EXPECT_EQ(registry.Ids(), std::vector<std::string>{"os_info"});
   ASSERT_NE(registry.Find("os_info"), nullptr);
-  EXPECT_FALSE(registry.Find("os_info")->description().empty());
+  EXPECT_FALSE(registry.Find("os_info")->spec().description.empty());
+  EXPECT_EQ(registry.Catalog().Ids(), registry.Ids());
   EXPECT_EQ(registry.Find("keylogger"), nullptr);
 }
 

@@ -3,83 +3,91 @@
 #include "config/map_reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/config/test_catalog.h"
 
 namespace candor::config {
 namespace {
 
+using std::chrono::seconds;
 using ::testing::HasSubstr;
 
-const std::vector<std::string> kCatalog = {"os_info", "firewall"};
-
 absl::StatusOr<Policy> Parse(const std::string& text) {
-  absl::StatusOr<YamlNode> root = ParseYaml(text, "p.yaml");
-  if (!root.ok()) return root.status();
-  return ParsePolicy(*root, "p.yaml", kCatalog);
+  return ParsePolicyText(text, "p.yaml", testing::TestCatalog());
 }
 
-constexpr const char* kHeader = R"(apiVersion: candor/v1
-kind: Policy
-metadata:
-  name: laptops
-  tenant: acme
-  version: 7
-)";
+std::filesystem::path Good(const std::string& name) {
+  return std::filesystem::path(CANDOR_TEST_DATA) / "policies" / "good" / name;
+}
 
-TEST(PolicyTest, LoadsChecks) {
-  absl::StatusOr<Policy> policy = Parse(std::string(kHeader) + R"(checks:
-  - id: os
-    collector: os_info
-    interval: 6h
-  - id: fw
-    collector: firewall
-    interval: 15m
+TEST(PolicyTest, LoadsEveryFieldAndFillsDefaults) {
+  absl::StatusOr<Policy> policy = LoadPolicyFile(Good("full.yaml"), testing::TestCatalog());
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->name, "home-pcs");
+  EXPECT_EQ(policy->tenant, "acme-home_2");
+  EXPECT_EQ(policy->version, 9223372036854775807u);
+  EXPECT_EQ(policy->notice, "Plain notice.");
+  ASSERT_EQ(policy->checks.size(), 4u);
+
+  const CheckSpec& os = policy->checks[0];
+  EXPECT_EQ(os.interval, seconds(10));
+  EXPECT_EQ(os.splay, seconds(0));
+  EXPECT_EQ(os.timeout, seconds(10));
+  EXPECT_EQ(os.severity, Severity::kInfo);
+  EXPECT_EQ(os.platforms, std::vector<Platform>{Platform::kLinux});
+  EXPECT_TRUE(os.params.empty());
+
+  const CheckSpec& lock = policy->checks[1];  // everything from defaults
+  EXPECT_EQ(lock.interval, seconds(6 * 3600));
+  EXPECT_EQ(lock.splay, seconds(1800));
+  EXPECT_EQ(lock.timeout, seconds(120));
+  EXPECT_EQ(lock.severity, Severity::kHigh);
+  EXPECT_EQ(lock.platforms, (std::vector<Platform>{Platform::kLinux, Platform::kWindows}));
+  EXPECT_EQ(std::get<int64_t>(lock.params.at("max_idle_minutes")), 240);
+  EXPECT_EQ(std::get<std::vector<std::string>>(lock.params.at("users")),
+            (std::vector<std::string>{"alice", "bob"}));
+
+  const CheckSpec& patches = policy->checks[2];
+  EXPECT_EQ(patches.id, "patches.security");
+  EXPECT_EQ(std::get<seconds>(patches.params.at("max_security_age")), seconds(90 * 86400));
+  EXPECT_EQ(std::get<std::string>(patches.params.at("channel")), "testing");
+
+  const CheckSpec& fw = policy->checks[3];  // an empty params mapping: every default
+  EXPECT_TRUE(std::get<bool>(fw.params.at("require_default_deny")));
+  EXPECT_EQ(fw.platforms, (std::vector<Platform>{Platform::kWindows, Platform::kLinux}));
+}
+
+TEST(PolicyTest, DefaultTimeoutIsAMinuteOrTheIntervalIfShorter) {
+  absl::StatusOr<Policy> policy = Parse(R"(apiVersion: candor/v1
+kind: Policy
+metadata: {name: p, tenant: t, version: 1}
+notice: n
+checks:
+  - {id: fast, collector: os_info, interval: 20s}
+  - {id: slow, collector: os_info, interval: 1h}
 )");
   ASSERT_TRUE(policy.ok()) << policy.status();
-  EXPECT_EQ(policy->name, "laptops");
-  EXPECT_EQ(policy->tenant, "acme");
-  EXPECT_EQ(policy->version, 7u);
-  ASSERT_EQ(policy->checks.size(), 2u);
-  EXPECT_EQ(policy->checks[1].id, "fw");
-  EXPECT_EQ(policy->checks[1].interval, std::chrono::minutes(15));
+  EXPECT_EQ(policy->checks[0].timeout, seconds(20));
+  EXPECT_EQ(policy->checks[1].timeout, seconds(60));
+  EXPECT_EQ(policy->checks[1].severity, Severity::kMedium);
+  EXPECT_EQ(DescribePolicy(*policy), "valid policy \"p\" version 1, 2 checks");
 }
 
-TEST(PolicyTest, ReportsEveryBadCheckWithItsPath) {
-  absl::StatusOr<Policy> policy = Parse(std::string(kHeader) + R"(checks:
-  - id: os
-    collector: os_inf
-    interval: often
-  - id: os
-    colector: os_info
-    interval: 0s
-)");
-  ASSERT_FALSE(policy.ok());
-  const std::string message(policy.status().message());
-  EXPECT_THAT(message, HasSubstr("p.yaml:9:16: checks[0].collector: unknown collector "
-                                 "\"os_inf\"; did you mean \"os_info\"?"));
-  EXPECT_THAT(message, HasSubstr("p.yaml:10:15: checks[0].interval: expected a duration like "
-                                 "\"15m\" (units s, m, h, d), got \"often\""));
-  EXPECT_THAT(message, HasSubstr("p.yaml:11:9: checks[1].id: duplicate check id \"os\""));
-  EXPECT_THAT(message, HasSubstr("checks[1].colector: unknown key \"colector\"; did you mean "
-                                 "\"collector\"?"));
-  EXPECT_THAT(message, HasSubstr("checks[1].interval: expected a duration from 10s"));
+TEST(PolicyTest, AChangedParameterMakesADifferentCheck) {
+  absl::StatusOr<Policy> a = LoadPolicyFile(Good("full.yaml"), testing::TestCatalog());
+  ASSERT_TRUE(a.ok());
+  CheckSpec changed = a->checks[1];
+  EXPECT_EQ(changed, a->checks[1]);
+  changed.params["max_idle_minutes"] = int64_t{5};
+  EXPECT_NE(changed, a->checks[1]);
 }
 
-TEST(PolicyTest, RejectsWrongHeader) {
-  absl::StatusOr<Policy> policy = Parse(R"(apiVersion: candor/v2
-kind: Polcy
-metadata: {name: x, tenant: t, version: 0}
-checks: []
-)");
-  ASSERT_FALSE(policy.ok());
-  const std::string message(policy.status().message());
-  EXPECT_THAT(message, HasSubstr("apiVersion: expected \"candor/v1\""));
-  EXPECT_THAT(message, HasSubstr("kind: expected \"Policy\""));
-  EXPECT_THAT(message, HasSubstr("metadata.version: expected a number from 1"));
-  EXPECT_THAT(message, HasSubstr("checks: expected a non-empty list of checks"));
+TEST(PolicyTest, SeverityNames) {
+  EXPECT_EQ(SeverityName(Severity::kInfo), "info");
+  EXPECT_EQ(SeverityName(Severity::kCritical), "critical");
 }
 
 TEST(DurationTest, ParsesUnitsAndRejectsTheRest) {
-  EXPECT_EQ(ParseDuration("30s"), std::chrono::seconds(30));
+  EXPECT_EQ(ParseDuration("30s"), seconds(30));
   EXPECT_EQ(ParseDuration("15m"), std::chrono::minutes(15));
   EXPECT_EQ(ParseDuration("6h"), std::chrono::hours(6));
   EXPECT_EQ(ParseDuration("1d"), std::chrono::hours(24));

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <functional>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -181,8 +182,80 @@ TEST_F(EndToEndTest, DaemonModeDeliversThenStopsCleanlyOnSigterm) {
   }
   EXPECT_EQ(stored, 1u);
   EXPECT_EQ(agent.Stop(SIGTERM, std::chrono::seconds(10)), 0);
-  EXPECT_THAT(agent.err(), HasSubstr("running policy \"test\" version 2 (1 check(s))"));
+  EXPECT_THAT(agent.err(), HasSubstr("running valid policy \"test\" version 2, 1 check"));
   EXPECT_THAT(agent.err(), HasSubstr("candor-agent: stopped"));
+}
+
+// Polls the server's store until `accept` holds for some stored event (bounded).
+std::optional<nlohmann::json> WaitForEvent(
+    const std::filesystem::path& server_config,
+    const std::function<bool(const nlohmann::json&)>& accept) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const nlohmann::json& event : ExportEvents(server_config)) {
+      if (accept(event)) return event;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return std::nullopt;
+}
+
+TEST_F(EndToEndTest, DaemonAppliesPolicyChangesAndReportsRejectedOnes) {
+  ServerUnderTest server(dir_.path(), pki());
+  const auto config = WriteAgentConfig(dir_.path(), pki(), server.port());
+  Process agent({CANDOR_AGENT_BIN, "--config", config.string()});
+  ASSERT_TRUE(WaitForEvent(server.config(),
+                           [](const nlohmann::json& e) { return e["policy_version"] == 2; }));
+
+  // A changed check runs at once under the new version.
+  WritePolicy(dir_.path(), 3, "2h");
+  ASSERT_TRUE(WaitForEvent(server.config(), [](const nlohmann::json& e) {
+    return e["check"] == "os" && e["policy_version"] == 3;
+  })) << agent.err();
+
+  // A broken policy is refused, reported to the server, and version 3 stays in force.
+  WritePolicy(dir_.path(), 4, "often");
+  std::optional<nlohmann::json> rejected = WaitForEvent(
+      server.config(), [](const nlohmann::json& e) { return e["check"] == "policy_rejected"; });
+  ASSERT_TRUE(rejected) << agent.err();
+  EXPECT_EQ((*rejected)["status"], "ERROR");
+  EXPECT_EQ((*rejected)["policy_version"], 3);
+  EXPECT_THAT((*rejected)["reason"].get<std::string>(),
+              HasSubstr("checks[0].interval: expected a duration"));
+  EXPECT_EQ((*rejected)["facts"]["error_count"], 1);
+
+  // SIGHUP reloads (and does not end the agent).
+  WritePolicy(dir_.path(), 5, "3h");
+  ::kill(agent.pid(), SIGHUP);
+  ASSERT_TRUE(WaitForEvent(server.config(), [](const nlohmann::json& e) {
+    return e["policy_version"] == 5;
+  })) << agent.err();
+  EXPECT_EQ(agent.Stop(SIGTERM, std::chrono::seconds(10)), 0);
+  EXPECT_THAT(agent.err(), HasSubstr("version 3 stays in force"));
+  EXPECT_THAT(agent.err(), HasSubstr("applied valid policy \"test\" version 5"));
+}
+
+TEST_F(EndToEndTest, ABrokenPolicyAtStartFallsBackToTheLastGoodOne) {
+  ServerUnderTest server(dir_.path(), pki());
+  const auto config = WriteAgentConfig(dir_.path(), pki(), server.port());
+  ASSERT_EQ(RunAgentOnce(config).exit_code, 0);
+  WritePolicy(dir_.path(), 7, "0s");
+  const RunResult run = RunAgentOnce(config);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("keeping the last good policy (version 2)"));
+  const std::vector<nlohmann::json> events = ExportEvents(server.config());
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1]["check"], "policy_rejected");
+  EXPECT_EQ(events[2]["check"], "os");
+  EXPECT_EQ(events[2]["policy_version"], 2);
+}
+
+TEST_F(EndToEndTest, NoUsablePolicyMeansTheAgentDoesNotStart) {
+  const auto config = WriteAgentConfig(dir_.path(), pki(), 1);
+  WritePolicy(dir_.path(), 1, "soon");
+  const RunResult run = RunAgentOnce(config);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("policy.yaml:8:15: checks[0].interval"));
 }
 
 TEST_F(EndToEndTest, ServerRefusesABadConfigNamingFileAndLine) {

@@ -45,18 +45,20 @@ int ServerUnderTest::Stop() {
   return process_->Stop(SIGTERM, std::chrono::seconds(20)).value_or(-1);
 }
 
+void WritePolicy(const std::filesystem::path& dir, int version, const std::string& interval) {
+  WriteFile(dir / "policy.yaml",
+            "apiVersion: candor/v1\nkind: Policy\nmetadata: {name: test, tenant: demo, version: " +
+                std::to_string(version) +
+                "}\nnotice: Integration test policy.\nchecks:\n  - id: os\n    collector: "
+                "os_info\n    interval: " +
+                interval + "\n");
+}
+
 std::filesystem::path WriteAgentConfig(const std::filesystem::path& dir,
                                        const std::filesystem::path& pki, int port,
                                        const std::string& cert_name, const std::string& ca_name) {
   const std::filesystem::path config = dir / ("agent-" + cert_name + "-" + ca_name + ".yaml");
-  WriteFile(dir / "policy.yaml", R"(apiVersion: candor/v1
-kind: Policy
-metadata: {name: test, tenant: demo, version: 2}
-checks:
-  - id: os
-    collector: os_info
-    interval: 1h
-)");
+  if (!std::filesystem::exists(dir / "policy.yaml")) WritePolicy(dir, 2);
   WriteFile(config, "server: localhost:" + std::to_string(port) +
                         "\ntls:\n  ca: " + (pki / (ca_name + ".pem")).string() +
                         "\n  cert: " + (pki / (cert_name + ".pem")).string() +

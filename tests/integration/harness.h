@@ -38,8 +38,12 @@ class ServerUnderTest {
   int port_ = 0;
 };
 
+// Writes `dir`/policy.yaml: one os_info check every `interval`, at `version`.
+void WritePolicy(const std::filesystem::path& dir, int version, const std::string& interval = "1h");
+
 // Writes an agent config for `port` using the device certificate `cert_name` (e.g.
-// "device" or "rogue-device") and `ca_name` to verify the server.
+// "device" or "rogue-device") and `ca_name` to verify the server; the policy is
+// `dir`/policy.yaml (version 2 unless written before).
 std::filesystem::path WriteAgentConfig(const std::filesystem::path& dir,
                                        const std::filesystem::path& pki, int port,
                                        const std::string& cert_name = "device",

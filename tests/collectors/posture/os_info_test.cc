@@ -20,7 +20,7 @@ std::string Text(const CheckResult& result, const std::string& fact) {
 }
 
 TEST(OsInfoTest, ReportsDebianFromEtcOsRelease) {
-  const CheckResult result = OsInfo().Collect(Fixture("debian12"));
+  const CheckResult result = OsInfo().Collect(Fixture("debian12"), {});
   EXPECT_EQ(result.status, CheckStatus::kPass);
   EXPECT_EQ(result.reason, "Debian GNU/Linux 12 (bookworm), kernel 6.1.0-13-amd64, x86_64");
   EXPECT_EQ(Text(result, "os_id"), "debian");
@@ -33,21 +33,21 @@ TEST(OsInfoTest, ReportsDebianFromEtcOsRelease) {
 }
 
 TEST(OsInfoTest, FallsBackToUsrLibOsRelease) {
-  const CheckResult result = OsInfo().Collect(Fixture("ubuntu2404"));
+  const CheckResult result = OsInfo().Collect(Fixture("ubuntu2404"), {});
   EXPECT_EQ(result.status, CheckStatus::kPass);
   EXPECT_EQ(result.reason, "Ubuntu 24.04.1 LTS, kernel 6.8.0-45-generic, aarch64");
   EXPECT_EQ(Text(result, "os_codename"), "noble");
 }
 
 TEST(OsInfoTest, MissingOsReleaseIsAnErrorWithTheReason) {
-  const CheckResult result = OsInfo().Collect(Fixture("no-os-release"));
+  const CheckResult result = OsInfo().Collect(Fixture("no-os-release"), {});
   EXPECT_EQ(result.status, CheckStatus::kError);
   EXPECT_THAT(result.reason, HasSubstr("cannot read the OS release file"));
   EXPECT_THAT(result.reason, HasSubstr("/usr/lib/os-release"));
 }
 
 TEST(OsInfoTest, HostileFileNeitherCrashesNorInventsFacts) {
-  const CheckResult result = OsInfo().Collect(Fixture("hostile-os-release"));
+  const CheckResult result = OsInfo().Collect(Fixture("hostile-os-release"), {});
   EXPECT_EQ(result.status, CheckStatus::kPass);
   EXPECT_EQ(Text(result, "os_id"), "evil");
   EXPECT_EQ(Text(result, "os_version_id"), "<missing>");  // unterminated quote: skipped
@@ -56,7 +56,7 @@ TEST(OsInfoTest, HostileFileNeitherCrashesNorInventsFacts) {
 }
 
 TEST(OsInfoTest, RunsOnTheLiveSystem) {
-  const CheckResult result = OsInfo().Collect(HostView("/"));
+  const CheckResult result = OsInfo().Collect(HostView("/"), {});
   EXPECT_EQ(result.status, CheckStatus::kPass) << result.reason;
   EXPECT_NE(Text(result, "kernel_release"), "<missing>");
   EXPECT_NE(Text(result, "architecture"), "<missing>");

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace candor::agent {
+
+// Replaces `dir`/`name` with `content` so that a crash leaves either the old or the new
+// file, never a mix: write a temporary file, fsync it, rename it over, fsync the directory.
+// Mode 0600. kUnavailable for a full disk or an I/O error.
+absl::Status WriteFileAtomically(const std::filesystem::path& dir, const std::string& name,
+                                 absl::string_view content);
+
+}  // namespace candor::agent

@@ -1,0 +1,171 @@
+#include "agent/run.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "agent/delivery.h"
+#include "agent/event_builder.h"
+#include "agent/log.h"
+#include "agent/policy_store.h"
+#include "agent/policy_watch.h"
+#include "agent/scheduler.h"
+#include "agent/spool.h"
+#include "agent/state_dir.h"
+#include "agent/uplink.h"
+#include "agent/wake_timer.h"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/signal_set.hpp"
+#include "boost/asio/thread_pool.hpp"
+#include "collectors/builtin.h"
+
+namespace candor::agent {
+namespace {
+
+// Checks run on a small pool so that a slow one cannot hold the others, and the agent
+// never takes more than this many cores.
+constexpr size_t kWorkers = 2;
+
+int Fail(absl::string_view message) {
+  Log(message);
+  return 1;
+}
+
+// Leaves without waiting for collectors stuck past their timeout (their threads cannot be
+// interrupted); everything that matters is already durable in the spool.
+[[noreturn]] void ExitNow(int code) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);
+}
+
+void LogSpoolDamage(const Spool& spool) {
+  const Spool::Recovery& damage = spool.recovery();
+  if (damage.skipped_records > 0 || damage.cut_bytes > 0 || damage.cursor_damaged) {
+    Log(absl::StrCat("spool was damaged: skipped ", damage.skipped_records, " record(s), cut ",
+                     damage.cut_bytes, " byte(s) of torn tail",
+                     damage.cursor_damaged ? ", cursor unreadable (resending all)" : ""));
+  }
+}
+
+}  // namespace
+
+int RunAgent(const config::AgentConfig& config, bool once) {
+  collectors::CollectorRegistry registry;
+  collectors::RegisterBuiltins(registry);
+
+  if (absl::Status s = PrepareStateDir(config.state_dir); !s.ok()) return Fail(s.message());
+  absl::StatusOr<std::unique_ptr<Spool>> spool_or = Spool::Open(config.state_dir);
+  if (!spool_or.ok()) return Fail(spool_or.status().message());
+  Spool& spool = **spool_or;
+  LogSpoolDamage(spool);
+
+  PolicyStore policies(config.policy, config.state_dir, registry.Catalog());
+  absl::StatusOr<PolicyStore::Initial> initial = policies.LoadInitial();
+  if (!initial.ok()) return Fail(initial.status().message());
+
+  absl::StatusOr<std::unique_ptr<Uplink>> uplink = Uplink::Create(config, CANDOR_VERSION);
+  if (!uplink.ok()) return Fail(uplink.status().message());
+  Delivery delivery(spool, **uplink, config.connect_timeout);
+
+  const collectors::HostView host("/");
+  const SystemClock clock;
+  boost::asio::io_context io;
+  boost::asio::thread_pool pool(kWorkers);
+  std::unique_ptr<WakeTimer> timer = MakeSystemWakeTimer(io);
+
+  // Every event goes to the spool, durably, before anything tries to send it.
+  auto spool_event = [&](v1::Event event) {
+    absl::StatusOr<uint64_t> seq = spool.Append(std::move(event));
+    absl::Status synced = seq.ok() ? spool.Sync() : seq.status();
+    if (!synced.ok()) Log(absl::StrCat("spool: ", synced.message()));
+    if (!once) delivery.Notify();
+  };
+  Scheduler scheduler(
+      io, clock, *timer, pool, registry, host,
+      [&](const config::CheckSpec& check, const collectors::CheckResult& result,
+          Clock::TimePoint observed_at, uint64_t policy_version) {
+        spool_event(BuildEvent(check.collector, check.id, result, observed_at, policy_version));
+      },
+      std::random_device{}());
+
+  if (!initial->rejected.ok()) {
+    Log(absl::StrCat("policy ", config.policy.string(),
+                     " rejected; keeping the last good "
+                     "policy (version ",
+                     initial->policy->version, "):\n", initial->rejected.message()));
+    spool_event(PolicyRejectedEvent(config.policy.string(), initial->rejected, clock.Now(),
+                                    initial->policy->version));
+  }
+
+  if (once) {
+    scheduler.RunAllOnce(initial->policy, [&io] { io.stop(); });
+    io.run();
+    absl::Status sent = (*uplink)->Flush(
+        spool, std::chrono::system_clock::now() + config.connect_timeout, initial->policy->version);
+    int code = 0;
+    if (!sent.ok()) {
+      code = Fail(absl::StrCat("cannot deliver to ", config.server.ToString(), ": ", sent.message(),
+                               "; ", spool.pending_count(), " event(s) stay in ",
+                               config.state_dir.string(), " for the next run"));
+    } else {
+      std::cout << "delivered: every event up to seq " << spool.acked_seq()
+                << " is stored on the server\n";
+    }
+    if (scheduler.running() > 0) ExitNow(code);
+    pool.join();
+    return code;
+  }
+
+  delivery.SetPolicyVersion(initial->policy->version);
+  delivery.Start();
+  scheduler.SetPolicy(initial->policy);
+  Log(absl::StrCat("running ", config::DescribePolicy(*initial->policy), "; server ",
+                   config.server.ToString()));
+
+  auto reload = [&] {
+    absl::StatusOr<std::shared_ptr<const config::Policy>> next = policies.Reload();
+    if (!next.ok()) {
+      const uint64_t in_force = scheduler.policy()->version;
+      Log(absl::StrCat("policy ", config.policy.string(), " rejected; version ", in_force,
+                       " stays in force:\n", next.status().message()));
+      if (absl::IsInvalidArgument(next.status())) {
+        spool_event(
+            PolicyRejectedEvent(config.policy.string(), next.status(), clock.Now(), in_force));
+      }
+      return;
+    }
+    scheduler.SetPolicy(*next);
+    delivery.SetPolicyVersion((*next)->version);
+    Log(absl::StrCat("applied ", config::DescribePolicy(**next)));
+  };
+  absl::StatusOr<std::unique_ptr<PolicyWatch>> watch =
+      PolicyWatch::Start(io, config.policy, reload);
+  if (!watch.ok()) Log(absl::StrCat("policy changes need SIGHUP: ", watch.status().message()));
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal == SIGHUP) {
+          reload();
+          signals.async_wait(on_signal);
+          return;
+        }
+        Log(absl::StrCat("received ", signal == SIGTERM ? "SIGTERM" : "SIGINT", ", stopping"));
+        scheduler.Stop();
+        io.stop();
+      };
+  signals.async_wait(on_signal);
+  io.run();
+  delivery.Stop();
+  Log("stopped");
+  if (scheduler.running() > 0) ExitNow(0);
+  pool.join();
+  return 0;
+}
+
+}  // namespace candor::agent

@@ -1,0 +1,13 @@
+#pragma once
+
+#include "config/agent_config.h"
+
+namespace candor::agent {
+
+// Runs the agent with `config`: the one place its parts are built and wired together.
+// once: run every check once, deliver, wait for the acks; exit code 0, or 1 with the
+// reason on standard error. Otherwise: run on schedule until SIGTERM or SIGINT, reload the
+// policy on SIGHUP or when its file changes; exit code 0.
+int RunAgent(const config::AgentConfig& config, bool once);
+
+}  // namespace candor::agent
