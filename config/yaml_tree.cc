@@ -33,6 +33,12 @@ struct TooDeep {
   YAML::Mark mark;
 };
 
+// yaml-cpp 0.7 starts document after document at the same place, forever, on a stray
+// token such as a leading ',' (upstream yaml-cpp issue 1040, fixed after 0.7).
+struct Stuck {
+  YAML::Mark mark;
+};
+
 // Builds a YamlNode tree from yaml-cpp's event stream and enforces Candor's YAML subset.
 class TreeBuilder : public YAML::EventHandler {
  public:
@@ -42,6 +48,8 @@ class TreeBuilder : public YAML::EventHandler {
   YamlNode TakeRoot() { return std::move(root_); }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
+    if (documents_ > 0 && mark.pos == last_document_.pos) throw Stuck{mark};
+    last_document_ = mark;
     if (++documents_ == 2) {
       diag_.Error(PosOf(mark), "", "several YAML documents in one file; keep exactly one");
     }
@@ -151,6 +159,7 @@ class TreeBuilder : public YAML::EventHandler {
   Diagnostics& diag_;
   const int max_depth_;
   int documents_ = 0;
+  YAML::Mark last_document_;
   std::vector<Frame> stack_;
   YamlNode root_;
 };
@@ -196,8 +205,12 @@ absl::StatusOr<YamlNode> ParseYaml(absl::string_view text, absl::string_view fil
   TreeBuilder builder(diag, limits.max_depth);
   try {
     YAML::Parser parser(in);
-    while (parser.HandleNextDocument(builder)) {
+    // Every document after the first is an error; stop there rather than read on.
+    while (builder.documents() < 2 && parser.HandleNextDocument(builder)) {
     }
+  } catch (const Stuck& e) {
+    diag.Error(PosOf(e.mark), "", "malformed YAML: unexpected character");
+    return diag.ToStatus();
   } catch (const TooDeep& e) {
     diag.Error(PosOf(e.mark), "",
                absl::StrCat("nesting deeper than ", limits.max_depth, " levels"));

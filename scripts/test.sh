@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds Candor and runs the whole test suite twice: a normal build, then a build with
-# AddressSanitizer and UndefinedBehaviorSanitizer in a separate directory.
+# Builds Candor and runs the whole test suite twice: a normal build (benchmarks are built
+# too, so they keep compiling), then a build with AddressSanitizer and
+# UndefinedBehaviorSanitizer in a separate directory; then fuzzes the policy loader for a
+# bounded time (FUZZ_SECONDS, default 60; scripts/fuzz.sh).
 # Exits non-zero on any failure. Usage: scripts/test.sh [--no-sanitizers]
 set -euo pipefail
 
@@ -29,7 +31,7 @@ if ! git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror; then
   exit 1
 fi
 
-build_and_test build
+build_and_test build -DCANDOR_BENCH=ON
 if [[ "${1:-}" != "--no-sanitizers" ]]; then
   # detect_leaks stays on: a leak is a failure like any other.
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
@@ -37,5 +39,6 @@ if [[ "${1:-}" != "--no-sanitizers" ]]; then
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   build_and_test build-asan -DCANDOR_SANITIZE=ON
+  "$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}"
 fi
 echo "== all tests passed"

@@ -43,6 +43,13 @@ TEST(YamlTreeTest, RejectsMalformedYamlWithPosition) {
   EXPECT_THAT(ErrorOf("a: [1, 2\n"), HasSubstr("malformed YAML"));
 }
 
+TEST(YamlTreeTest, RejectsStrayTokensThatHangYamlCpp) {
+  // Found by the fuzzer: yaml-cpp 0.7 never finishes these on its own.
+  EXPECT_THAT(ErrorOf(","), HasSubstr("f.yaml:1:1: malformed YAML: unexpected character"));
+  EXPECT_THAT(ErrorOf(", apiVersion: candor/v1\n"), HasSubstr("malformed YAML"));
+  EXPECT_THAT(ErrorOf("a: 1\n]\n"), HasSubstr("malformed YAML"));
+}
+
 TEST(YamlTreeTest, RejectsDuplicateKeysNamingBothLines) {
   EXPECT_THAT(ErrorOf("a: 1\nb: 2\na: 3\n"),
               HasSubstr("f.yaml:3:1: duplicate key \"a\" (first at line 1)"));

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the benchmarks (Release, separate build directory) and runs them. The results
+# and the machine they ran on are recorded in docs/benchmarks.md.
+# Usage: scripts/bench/run.sh
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+"$root/scripts/setup.sh"
+build=build-bench
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCANDOR_BENCH=ON -DCANDOR_BUILD_TESTS=OFF \
+  "${launcher[@]}" >/dev/null
+cmake --build "$build" -j "$(nproc)" --target bench_policy_load bench_schedule_hour
+
+echo "== $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r)"
+echo "== policy of 1,000 checks: load and validate, against yaml-cpp's plain load"
+"$build/scripts/bench/bench_policy_load" --benchmark_repetitions=5 \
+  --benchmark_report_aggregates_only=true
+echo "== an hour of simulated schedule, 50 checks"
+"$build/scripts/bench/bench_schedule_hour"
