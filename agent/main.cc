@@ -12,7 +12,7 @@
 #include "boost/program_options.hpp"
 #include "collectors/builtin.h"
 #include "config/agent_config.h"
-#include "config/policy.h"
+#include "config/policy_lint.h"
 
 namespace po = boost::program_options;
 namespace ca = candor::agent;
@@ -32,23 +32,14 @@ constexpr const char* kUsage =
     "stay in state_dir for the next run).\n"
     "See docs/operations.md.\n";
 
-int ValidatePolicy(const std::string& path) {
-  absl::StatusOr<candor::config::Policy> policy =
-      candor::config::LoadPolicyFile(path, candor::collectors::BuiltinCatalog());
-  if (!policy.ok()) {
-    std::cerr << policy.status().message() << "\n";
-    return 1;
-  }
-  std::cout << path << ": " << candor::config::DescribePolicy(*policy) << "\n";
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() >= 1 && args[0] == "policy") {
-    if (args.size() == 3 && args[1] == "validate") return ValidatePolicy(args[2]);
+    if (args.size() == 3 && args[1] == "validate")
+      return candor::config::LintPolicyFile(args[2], candor::collectors::BuiltinCatalog(),
+                                            std::cout, std::cerr);
     std::cerr << "candor-agent: expected \"policy validate FILE\"\n\n" << kUsage;
     return 2;
   }

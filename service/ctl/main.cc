@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "collectors/builtin.h"
-#include "config/policy.h"
+#include "config/policy_lint.h"
 
 namespace {
 
@@ -17,17 +17,6 @@ constexpr const char* kUsage =
     "  candorctl --help | --version\n"
     "\n"
     "The policy language is documented in docs/policy.md.\n";
-
-int Lint(const std::string& path) {
-  absl::StatusOr<candor::config::Policy> policy =
-      candor::config::LoadPolicyFile(path, candor::collectors::BuiltinCatalog());
-  if (!policy.ok()) {
-    std::cerr << policy.status().message() << "\n";
-    return 1;
-  }
-  std::cout << path << ": " << candor::config::DescribePolicy(*policy) << "\n";
-  return 0;
-}
 
 }  // namespace
 
@@ -41,7 +30,9 @@ int main(int argc, char** argv) {
     std::cout << "candorctl " << CANDOR_VERSION << "\n";
     return 0;
   }
-  if (args.size() == 3 && args[0] == "policy" && args[1] == "lint") return Lint(args[2]);
+  if (args.size() == 3 && args[0] == "policy" && args[1] == "lint")
+    return candor::config::LintPolicyFile(args[2], candor::collectors::BuiltinCatalog(), std::cout,
+                                          std::cerr);
   std::cerr << kUsage;
   return 2;
 }
