@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "agent/check_command.h"
 #include "agent/log.h"
 #include "agent/run.h"
 #include "boost/program_options.hpp"
@@ -23,6 +24,10 @@ constexpr const char* kUsage =
     "Usage:\n"
     "  candor-agent --config FILE [--once]   run the policy's checks and send the results\n"
     "  candor-agent policy validate FILE     check a policy file; print every error\n"
+    "  candor-agent check [--policy FILE] [--only CHECK_ID ...] [--format table|json]\n"
+    "                     [--host-root DIR]  run checks once here and print the results;\n"
+    "                                        sends nothing (every collector with its\n"
+    "                                        defaults when no policy is given)\n"
     "\n"
     "Without --once the agent keeps running, each check on its interval, until SIGTERM or\n"
     "SIGINT. It reloads the policy when the file changes or on SIGHUP; an invalid policy\n"
@@ -32,10 +37,38 @@ constexpr const char* kUsage =
     "stay in state_dir for the next run).\n"
     "See docs/operations.md.\n";
 
+int Check(const std::vector<std::string>& args) {
+  po::options_description options("check options");
+  options.add_options()("help,h", "show this help")("policy", po::value<std::string>(),
+                                                    "policy file (default: every collector)")(
+      "only", po::value<std::vector<std::string>>()->multitoken(), "only these check ids")(
+      "format", po::value<std::string>()->default_value("table"), "table or json")(
+      "host-root", po::value<std::string>()->default_value("/"),
+      "read the host from this directory (a mounted disk image, a fixture tree)");
+  po::variables_map vars;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), vars);
+    po::notify(vars);
+  } catch (const po::error& e) {
+    std::cerr << "candor-agent check: " << e.what() << "\n\n" << kUsage;
+    return 2;
+  }
+  if (vars.count("help")) {
+    std::cout << kUsage << "\n" << options;
+    return 0;
+  }
+  ca::CheckOptions check;
+  if (vars.count("policy")) check.policy = vars["policy"].as<std::string>();
+  if (vars.count("only")) check.only = vars["only"].as<std::vector<std::string>>();
+  check.format = vars["format"].as<std::string>();
+  check.host_root = vars["host-root"].as<std::string>();
+  return ca::RunCheckCommand(check, std::cout, std::cerr);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "check") return Check({args.begin() + 1, args.end()});
   if (args.size() >= 1 && args[0] == "policy") {
     if (args.size() == 3 && args[1] == "validate")
       return candor::config::LintPolicyFile(args[2], candor::collectors::BuiltinCatalog(),

@@ -2,13 +2,21 @@
 
 #include <memory>
 
+#include "collectors/posture/auto_login.h"
+#include "collectors/posture/auto_updates.h"
 #include "collectors/posture/os_info.h"
+#include "collectors/posture/secure_boot.h"
+#include "collectors/posture/time_sync.h"
 
 namespace candor::collectors {
 
 void RegisterBuiltins(CollectorRegistry& registry) {
   // Ids are unique by construction here; a duplicate is a programming error caught by tests.
   registry.Register(std::make_unique<posture::OsInfo>()).IgnoreError();
+  registry.Register(std::make_unique<posture::SecureBoot>()).IgnoreError();
+  registry.Register(std::make_unique<posture::AutoLogin>()).IgnoreError();
+  registry.Register(std::make_unique<posture::AutoUpdates>()).IgnoreError();
+  registry.Register(std::make_unique<posture::TimeSync>()).IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {

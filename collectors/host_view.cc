@@ -4,8 +4,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -32,14 +34,14 @@ absl::Status ErrnoStatus(int err, absl::string_view what) {
 HostView::HostView(std::filesystem::path root)
     : root_(std::move(root)), live_(std::filesystem::path(root_).lexically_normal() == "/") {}
 
-std::filesystem::path HostView::Resolve(absl::string_view host_path) const {
+std::filesystem::path HostView::OnDisk(absl::string_view host_path) const {
   std::filesystem::path relative{std::string(host_path)};
   return root_ / relative.relative_path();
 }
 
 absl::StatusOr<std::string> HostView::ReadFile(absl::string_view host_path,
                                                size_t max_bytes) const {
-  const std::filesystem::path path = Resolve(host_path);
+  const std::filesystem::path path = OnDisk(host_path);
   // O_NONBLOCK: a FIFO planted in a host tree must not hang the collector.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return ErrnoStatus(errno, host_path);
@@ -72,6 +74,58 @@ absl::StatusOr<std::string> HostView::ReadLine(absl::string_view host_path) cons
   const size_t end = content->find('\n');
   if (end != std::string::npos) content->resize(end);
   return content;
+}
+
+bool HostView::Exists(absl::string_view host_path) const {
+  std::error_code ec;
+  return std::filesystem::exists(std::filesystem::symlink_status(OnDisk(host_path), ec));
+}
+
+absl::StatusOr<std::vector<std::string>> HostView::ListDir(absl::string_view host_path,
+                                                           size_t max_entries) const {
+  std::error_code ec;
+  std::filesystem::directory_iterator it(OnDisk(host_path), ec);
+  if (ec) {
+    return ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory
+               ? absl::NotFoundError(absl::StrCat(host_path, ": ", ec.message()))
+               : absl::UnavailableError(absl::StrCat(host_path, ": ", ec.message()));
+  }
+  std::vector<std::string> names;
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (ec) return absl::UnavailableError(absl::StrCat(host_path, ": ", ec.message()));
+    if (names.size() >= max_entries) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(host_path, ": more than ", max_entries, " entries"));
+    }
+    names.push_back(it->path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+absl::StatusOr<std::string> HostView::Resolve(absl::string_view host_path) const {
+  std::error_code ec;
+  const std::filesystem::path real = std::filesystem::canonical(OnDisk(host_path), ec);
+  if (ec) return absl::NotFoundError(absl::StrCat(host_path, ": ", ec.message()));
+  if (live_) return real.string();
+  const std::filesystem::path root = std::filesystem::canonical(root_, ec);
+  if (ec) return absl::NotFoundError(absl::StrCat(root_.string(), ": ", ec.message()));
+  const std::filesystem::path relative = real.lexically_relative(root);
+  if (relative.empty() || *relative.begin() == "..") {
+    return absl::FailedPreconditionError(
+        absl::StrCat(host_path, " resolves outside the host tree"));
+  }
+  return relative == "." ? std::string("/") : "/" + relative.string();
+}
+
+absl::StatusOr<std::string> HostView::ReadLink(absl::string_view host_path) const {
+  std::error_code ec;
+  const std::filesystem::path target = std::filesystem::read_symlink(OnDisk(host_path), ec);
+  if (!ec) return target.string();
+  if (ec == std::errc::no_such_file_or_directory) {
+    return absl::NotFoundError(absl::StrCat(host_path, ": ", ec.message()));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(host_path, ": ", ec.message()));
 }
 
 absl::StatusOr<std::string> HostView::MachineArchitecture() const {

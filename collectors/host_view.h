@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -31,12 +32,29 @@ class HostView {
   // The first line of a small file such as /proc/sys/kernel/osrelease, without the newline.
   absl::StatusOr<std::string> ReadLine(absl::string_view host_path) const;
 
+  // Whether the host path exists (as a file, directory or anything else).
+  bool Exists(absl::string_view host_path) const;
+
+  // The names in a host directory, sorted, at most `max_entries` (kResourceExhausted past
+  // that). kNotFound when it does not exist.
+  absl::StatusOr<std::vector<std::string>> ListDir(absl::string_view host_path,
+                                                   size_t max_entries = 65536) const;
+
+  // The host path that `host_path` resolves to, following symbolic links, as a path on the
+  // host (for a tree, without the root prefix). kFailedPrecondition when it resolves to
+  // somewhere outside the tree.
+  absl::StatusOr<std::string> Resolve(absl::string_view host_path) const;
+
+  // The target of a symbolic link, as written in the link. kInvalidArgument when the path
+  // is not a symbolic link.
+  absl::StatusOr<std::string> ReadLink(absl::string_view host_path) const;
+
   // The machine architecture (uname -m): /proc/sys/kernel/arch where the kernel has it,
   // else uname(2) when this view is the live system.
   absl::StatusOr<std::string> MachineArchitecture() const;
 
  private:
-  std::filesystem::path Resolve(absl::string_view host_path) const;
+  std::filesystem::path OnDisk(absl::string_view host_path) const;
 
   std::filesystem::path root_;
   bool live_;

@@ -277,6 +277,31 @@ TEST_F(EndToEndTest, AgentRefusesAnUnsafeStateDir) {
   EXPECT_THAT(r.err, HasSubstr("is a symbolic link; refusing to use it"));
 }
 
+TEST_F(EndToEndTest, CheckCommandRunsLocallyOnAHostTreeAndSendsNothing) {
+  const RunResult json = candor::testing::Run({CANDOR_AGENT_BIN, "check", "--host-root",
+                                               CANDOR_TEST_DATA "/hosts/home-pc-bare", "--format",
+                                               "json", "--only", "secure_boot", "auto_login"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json doc = nlohmann::json::parse(json.out);
+  EXPECT_TRUE(doc["policy"].is_null());
+  ASSERT_EQ(doc["results"].size(), 2u);
+  EXPECT_EQ(doc["results"][0]["check"], "secure_boot");
+  EXPECT_EQ(doc["results"][0]["status"], "FAIL");
+  EXPECT_EQ(doc["results"][0]["facts"]["uefi"], true);
+  EXPECT_EQ(doc["results"][1]["reason"], "automatic login is enabled in GDM and LightDM");
+
+  WritePolicy(dir_.path(), 1);
+  const RunResult table =
+      candor::testing::Run({CANDOR_AGENT_BIN, "check", "--policy", (dir_ / "policy.yaml").string(),
+                            "--host-root", CANDOR_TEST_DATA "/hosts/debian12"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("os               os_info          PASS           Debian"));
+
+  const RunResult unknown = candor::testing::Run({CANDOR_AGENT_BIN, "check", "--only", "nope"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("--only: no check \"nope\""));
+}
+
 TEST_F(EndToEndTest, CommandLineHelpAndPolicyChecks) {
   for (const char* bin : {CANDOR_AGENT_BIN, CANDOR_SERVER_BIN, CANDOR_CTL_BIN}) {
     const RunResult help = candor::testing::Run({bin, "--help"});
