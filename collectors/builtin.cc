@@ -4,6 +4,7 @@
 
 #include "collectors/posture/auto_login.h"
 #include "collectors/posture/auto_updates.h"
+#include "collectors/posture/disk_encryption.h"
 #include "collectors/posture/local_admins.h"
 #include "collectors/posture/os_info.h"
 #include "collectors/posture/secure_boot.h"
@@ -19,6 +20,7 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<posture::AutoUpdates>()).IgnoreError();
   registry.Register(std::make_unique<posture::TimeSync>()).IgnoreError();
   registry.Register(std::make_unique<posture::LocalAdmins>()).IgnoreError();
+  registry.Register(std::make_unique<posture::DiskEncryption>()).IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {
