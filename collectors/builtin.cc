@@ -8,6 +8,7 @@
 #include "collectors/posture/local_admins.h"
 #include "collectors/posture/os_info.h"
 #include "collectors/posture/secure_boot.h"
+#include "collectors/posture/ssh_server.h"
 #include "collectors/posture/time_sync.h"
 
 namespace candor::collectors {
@@ -21,6 +22,7 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<posture::TimeSync>()).IgnoreError();
   registry.Register(std::make_unique<posture::LocalAdmins>()).IgnoreError();
   registry.Register(std::make_unique<posture::DiskEncryption>()).IgnoreError();
+  registry.Register(std::make_unique<posture::SshServer>()).IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {
