@@ -50,15 +50,8 @@ fi
 echo "$line"
 port=${line##*:}
 
-cat >"$work/policy.yaml" <<YAML
-apiVersion: candor/v1
-kind: Policy
-metadata: {name: demo, tenant: demo, version: 1}
-checks:
-  - id: os
-    collector: os_info
-    interval: 6h
-YAML
+# The example policy for a company laptop: every posture check this agent has.
+cp "$root/config/examples/company-laptop.yaml" "$work/policy.yaml"
 write_agent_config() { # file cert ca
   cat >"$1" <<YAML
 server: localhost:$port
@@ -71,8 +64,10 @@ YAML
 write_agent_config "$work/agent.yaml" device ca
 write_agent_config "$work/rogue.yaml" rogue-device ca
 
-echo "== running the agent once (twice, to show sequence numbers continuing)"
-"$build/agent/candor-agent" --config "$work/agent.yaml" --once
+echo "== what the agent will check, run locally (candor-agent check sends nothing)"
+"$build/agent/candor-agent" check --policy "$work/policy.yaml"
+
+echo "== running the agent once: every check, delivered over mutual TLS"
 "$build/agent/candor-agent" --config "$work/agent.yaml" --once
 
 echo "== a device whose certificate comes from another CA is refused"
