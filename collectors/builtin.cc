@@ -5,6 +5,7 @@
 #include "collectors/posture/auto_login.h"
 #include "collectors/posture/auto_updates.h"
 #include "collectors/posture/disk_encryption.h"
+#include "collectors/posture/firewall.h"
 #include "collectors/posture/local_admins.h"
 #include "collectors/posture/os_info.h"
 #include "collectors/posture/secure_boot.h"
@@ -23,6 +24,7 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<posture::LocalAdmins>()).IgnoreError();
   registry.Register(std::make_unique<posture::DiskEncryption>()).IgnoreError();
   registry.Register(std::make_unique<posture::SshServer>()).IgnoreError();
+  registry.Register(std::make_unique<posture::Firewall>()).IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {

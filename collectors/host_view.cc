@@ -31,8 +31,21 @@ absl::Status ErrnoStatus(int err, absl::string_view what) {
 
 }  // namespace
 
-HostView::HostView(std::filesystem::path root)
-    : root_(std::move(root)), live_(std::filesystem::path(root_).lexically_normal() == "/") {}
+HostView::HostView(std::filesystem::path root, Options options)
+    : root_(std::move(root)),
+      live_(std::filesystem::path(root_).lexically_normal() == "/"),
+      runner_(std::move(options.runner)),
+      now_(std::move(options.now)) {
+  if (runner_ == nullptr) {
+    if (live_) {
+      runner_ = std::make_shared<SystemProgramRunner>(SystemProgramRunner::DefaultAllowlist(),
+                                                      std::chrono::seconds(10), 4 << 20);
+    } else {
+      runner_ = std::make_shared<RecordedProgramRunner>(root_);
+    }
+  }
+  if (!now_) now_ = [] { return std::chrono::system_clock::now(); };
+}
 
 std::filesystem::path HostView::OnDisk(absl::string_view host_path) const {
   std::filesystem::path relative{std::string(host_path)};

@@ -2,23 +2,40 @@
 
 // HostView: the only way collectors read the host. Every path is taken relative to a root
 // prefix, so tests (and `--host-root`) can point collectors at a fixture tree instead of
-// the live system. Reads are bounded in size.
+// the live system. Reads are bounded in size. It also runs the few allowlisted programs
+// collectors need (see program_runner.h) and tells the host's current time, so that both
+// can be fixed in tests.
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "collectors/program_runner.h"
 
 namespace candor::collectors {
 
 // Immutable after construction, so safe to share between threads.
 class HostView {
  public:
+  using TimePoint = std::chrono::system_clock::time_point;
+
+  struct Options {
+    // Default: SystemProgramRunner with its allowlist on the live system, a
+    // RecordedProgramRunner on a tree.
+    std::shared_ptr<const ProgramRunner> runner;
+    // Default: the system clock.
+    std::function<TimePoint()> now;
+  };
+
   // `root` is "/" for the live system or a directory holding a host tree.
-  explicit HostView(std::filesystem::path root);
+  explicit HostView(std::filesystem::path root) : HostView(std::move(root), Options{}) {}
+  HostView(std::filesystem::path root, Options options);
 
   const std::filesystem::path& root() const { return root_; }
   bool is_live() const { return live_; }
@@ -49,6 +66,14 @@ class HostView {
   // is not a symbolic link.
   absl::StatusOr<std::string> ReadLink(absl::string_view host_path) const;
 
+  // Runs an allowlisted program (see ProgramRunner::Run for the errors).
+  absl::StatusOr<ProgramOutput> RunProgram(const std::string& program,
+                                           const std::vector<std::string>& args) const {
+    return runner_->Run(program, args);
+  }
+
+  TimePoint Now() const { return now_(); }
+
   // The machine architecture (uname -m): /proc/sys/kernel/arch where the kernel has it,
   // else uname(2) when this view is the live system.
   absl::StatusOr<std::string> MachineArchitecture() const;
@@ -58,6 +83,8 @@ class HostView {
 
   std::filesystem::path root_;
   bool live_;
+  std::shared_ptr<const ProgramRunner> runner_;
+  std::function<TimePoint()> now_;
 };
 
 }  // namespace candor::collectors

@@ -10,9 +10,10 @@ namespace {
 TEST(RegistryTest, BuiltinsAreRegisteredOnceEach) {
   CollectorRegistry registry;
   RegisterBuiltins(registry);
-  EXPECT_EQ(registry.Ids(), (std::vector<std::string>{"auto_login", "auto_updates",
-                                                      "disk_encryption", "local_admins", "os_info",
-                                                      "secure_boot", "ssh_server", "time_sync"}));
+  const std::vector<std::string> expected = {"auto_login",  "auto_updates", "disk_encryption",
+                                             "firewall",    "local_admins", "os_info",
+                                             "secure_boot", "ssh_server",   "time_sync"};
+  EXPECT_EQ(registry.Ids(), expected);
   ASSERT_NE(registry.Find("os_info"), nullptr);
   EXPECT_FALSE(registry.Find("os_info")->spec().description.empty());
   EXPECT_EQ(registry.Catalog().Ids(), registry.Ids());

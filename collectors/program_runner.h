@@ -1,0 +1,71 @@
+#pragma once
+
+// Running a program for a collector, for the few facts only a program can tell (the
+// kernel's firewall ruleset). Programs come from a short allowlist of absolute paths; the
+// arguments are a list (no shell), stdin is /dev/null, the environment is minimal, output is
+// bounded and a run that takes too long is killed.
+//
+// On a host tree (tests, --host-root) nothing is run: RecordedProgramRunner answers from
+// outputs recorded in the tree, and says so when there is none.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace candor::collectors {
+
+struct ProgramOutput {
+  int exit_code = 0;
+  std::string out;  // standard output; standard error is discarded
+};
+
+// Thread-safe: Run() may be called from several collectors at once.
+class ProgramRunner {
+ public:
+  virtual ~ProgramRunner() = default;
+  // kNotFound: the program is not installed. kPermissionDenied: not on the allowlist.
+  // kDeadlineExceeded: killed after the timeout. kResourceExhausted: killed for printing
+  // more than the limit. kUnavailable: it could not be run (or, on a host tree, no output
+  // was recorded for this command).
+  virtual absl::StatusOr<ProgramOutput> Run(const std::string& program,
+                                            const std::vector<std::string>& args) const = 0;
+};
+
+class SystemProgramRunner final : public ProgramRunner {
+ public:
+  // The programs collectors may run on the live system.
+  static std::set<std::string> DefaultAllowlist();
+
+  SystemProgramRunner(std::set<std::string> allowlist, std::chrono::milliseconds timeout,
+                      size_t max_output)
+      : allowlist_(std::move(allowlist)), timeout_(timeout), max_output_(max_output) {}
+
+  absl::StatusOr<ProgramOutput> Run(const std::string& program,
+                                    const std::vector<std::string>& args) const override;
+
+ private:
+  const std::set<std::string> allowlist_;
+  const std::chrono::milliseconds timeout_;
+  const size_t max_output_;
+};
+
+// Answers from ROOT/.candor-programs/NAME.out, where NAME is the program's base name and
+// its arguments joined by '_' (other characters than letters, digits, '.' and '-' become
+// '_'); a first line "exit: N" sets the exit code. The program itself must exist in the
+// tree, else kNotFound, as on a system where it is not installed.
+class RecordedProgramRunner final : public ProgramRunner {
+ public:
+  explicit RecordedProgramRunner(std::filesystem::path root) : root_(std::move(root)) {}
+  absl::StatusOr<ProgramOutput> Run(const std::string& program,
+                                    const std::vector<std::string>& args) const override;
+
+ private:
+  const std::filesystem::path root_;
+};
+
+}  // namespace candor::collectors
