@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "collectors/posture/antivirus.h"
 #include "collectors/posture/auto_login.h"
 #include "collectors/posture/auto_updates.h"
 #include "collectors/posture/disk_encryption.h"
@@ -25,6 +26,7 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<posture::DiskEncryption>()).IgnoreError();
   registry.Register(std::make_unique<posture::SshServer>()).IgnoreError();
   registry.Register(std::make_unique<posture::Firewall>()).IgnoreError();
+  registry.Register(std::make_unique<posture::Antivirus>()).IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {
