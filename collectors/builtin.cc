@@ -9,6 +9,7 @@
 #include "collectors/posture/firewall.h"
 #include "collectors/posture/local_admins.h"
 #include "collectors/posture/os_info.h"
+#include "collectors/posture/screen_lock.h"
 #include "collectors/posture/secure_boot.h"
 #include "collectors/posture/ssh_server.h"
 #include "collectors/posture/time_sync.h"
@@ -27,6 +28,7 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<posture::SshServer>()).IgnoreError();
   registry.Register(std::make_unique<posture::Firewall>()).IgnoreError();
   registry.Register(std::make_unique<posture::Antivirus>()).IgnoreError();
+  registry.Register(std::make_unique<posture::ScreenLock>()).IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {
