@@ -8,7 +8,9 @@
 #include "collectors/posture/disk_encryption.h"
 #include "collectors/posture/firewall.h"
 #include "collectors/posture/local_admins.h"
+#include "collectors/posture/os_eol_table.h"
 #include "collectors/posture/os_info.h"
+#include "collectors/posture/os_support.h"
 #include "collectors/posture/screen_lock.h"
 #include "collectors/posture/secure_boot.h"
 #include "collectors/posture/ssh_server.h"
@@ -29,6 +31,7 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<posture::Firewall>()).IgnoreError();
   registry.Register(std::make_unique<posture::Antivirus>()).IgnoreError();
   registry.Register(std::make_unique<posture::ScreenLock>()).IgnoreError();
+  registry.Register(std::make_unique<posture::OsSupport>(posture::kOsEolTable)).IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {
