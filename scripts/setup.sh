@@ -10,7 +10,7 @@ packages=(
   libabsl-dev libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev openssl
   nlohmann-json3-dev libboost-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev lynis
+  clang libclang-rt-14-dev lynis g++-mingw-w64-x86-64
 )
 
 missing=()

@@ -2,7 +2,8 @@
 # Builds Candor and runs the whole test suite twice: a normal build (benchmarks are built
 # too, so they keep compiling), then a build with AddressSanitizer and
 # UndefinedBehaviorSanitizer in a separate directory; then fuzzes the policy loader for a
-# bounded time (FUZZ_SECONDS, default 60; scripts/fuzz.sh).
+# bounded time (FUZZ_SECONDS, default 60; scripts/fuzz.sh), and compiles the Windows sources
+# with mingw-w64 (scripts/check-windows.sh).
 # Exits non-zero on any failure. Usage: scripts/test.sh [--no-sanitizers]
 set -euo pipefail
 
@@ -32,6 +33,7 @@ if ! git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror; then
 fi
 
 build_and_test build -DCANDOR_BENCH=ON
+"$root/scripts/check-windows.sh"
 if [[ "${1:-}" != "--no-sanitizers" ]]; then
   # detect_leaks stays on: a leak is a failure like any other.
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1

@@ -1,0 +1,200 @@
+// The Windows posture logic on Linux, against a fake registry and a fake security view:
+// test doubles for the Windows APIs, which the mingw-built adapters stand behind.
+
+#include "collectors/windows/posture_logic.h"
+
+#include <map>
+#include <tuple>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace candor::collectors::windows {
+namespace {
+
+using ::testing::HasSubstr;
+using Status = Verdict::Status;
+
+class FakeRegistry final : public RegistryView {
+ public:
+  void SetDword(Hive hive, const std::string& key, const std::string& value, uint32_t data) {
+    dwords_[{hive, key, value}] = data;
+    AddKey(hive, key);
+  }
+  void SetString(Hive hive, const std::string& key, const std::string& value,
+                 const std::string& data) {
+    strings_[{hive, key, value}] = data;
+    AddKey(hive, key);
+  }
+  void AddKey(Hive hive, const std::string& key) { keys_.insert({hive, key}); }
+
+  std::optional<uint32_t> Dword(Hive hive, const std::string& key,
+                                const std::string& value) const override {
+    auto it = dwords_.find({hive, key, value});
+    return it == dwords_.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+  }
+  std::optional<std::string> String(Hive hive, const std::string& key,
+                                    const std::string& value) const override {
+    auto it = strings_.find({hive, key, value});
+    return it == strings_.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  bool KeyExists(Hive hive, const std::string& key) const override {
+    return keys_.count({hive, key}) != 0;
+  }
+  std::vector<std::string> SubKeys(Hive hive, const std::string& key) const override {
+    std::set<std::string> children;
+    const std::string prefix = key.empty() ? "" : key + "\\";
+    for (const auto& [h, k] : keys_) {
+      if (h != hive || k.rfind(prefix, 0) != 0 || k.size() == prefix.size()) continue;
+      children.insert(k.substr(prefix.size(), k.find('\\', prefix.size()) - prefix.size()));
+    }
+    return {children.begin(), children.end()};
+  }
+
+ private:
+  std::map<std::tuple<Hive, std::string, std::string>, uint32_t> dwords_;
+  std::map<std::tuple<Hive, std::string, std::string>, std::string> strings_;
+  std::set<std::pair<Hive, std::string>> keys_;
+};
+
+class FakeSecurity final : public SecurityView {
+ public:
+  std::optional<FirewallProfileState> Firewall(FirewallProfile profile) const override {
+    auto it = firewall.find(profile);
+    return it == firewall.end() ? std::nullopt : std::optional(it->second);
+  }
+  std::optional<std::vector<BitLockerVolume>> BitLockerVolumes() const override { return volumes; }
+  std::optional<std::vector<AntivirusProduct>> AntivirusProducts() const override {
+    return products;
+  }
+  std::map<FirewallProfile, FirewallProfileState> firewall;
+  std::optional<std::vector<BitLockerVolume>> volumes;
+  std::optional<std::vector<AntivirusProduct>> products;
+};
+
+constexpr const char* kNt = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion";
+constexpr const char* kPolicy = "SOFTWARE\\Policies\\Microsoft\\WindowsFirewall\\";
+constexpr const char* kLocal =
+    "SYSTEM\\CurrentControlSet\\Services\\SharedAccess\\Parameters\\FirewallPolicy\\";
+
+TEST(WindowsOsInfoTest, Windows11IsToldByItsBuildNumber) {
+  FakeRegistry registry;
+  registry.SetString(Hive::kLocalMachine, kNt, "ProductName", "Windows 10 Pro");
+  registry.SetString(Hive::kLocalMachine, kNt, "CurrentBuild", "22631");
+  registry.SetString(Hive::kLocalMachine, kNt, "DisplayVersion", "23H2");
+  registry.SetDword(Hive::kLocalMachine, kNt, "UBR", 4460);
+  Verdict v = OsInfo(registry);
+  EXPECT_EQ(v.status, Status::kPass);
+  EXPECT_EQ(v.reason, "Windows 11 Pro 23H2, build 22631.4460");
+  registry.SetString(Hive::kLocalMachine, kNt, "CurrentBuild", "19045");
+  EXPECT_EQ(std::get<std::string>(OsInfo(registry).facts["os_name"]), "Windows 10 Pro");
+  EXPECT_EQ(OsInfo(FakeRegistry()).status, Status::kError);
+}
+
+TEST(WindowsFirewallTest, AHomePcWithoutGroupPolicyPassesOnWindowsDefaults) {
+  const Verdict v = Firewall(FakeRegistry(), FakeSecurity());
+  EXPECT_EQ(v.status, Status::kPass) << v.reason;
+  EXPECT_EQ(std::get<std::string>(v.facts.at("source")), "registry");
+}
+
+TEST(WindowsFirewallTest, TheServicesEffectiveStateWins) {
+  FakeSecurity security;
+  security.firewall[FirewallProfile::kDomain] = {true, true};
+  security.firewall[FirewallProfile::kPrivate] = {true, true};
+  security.firewall[FirewallProfile::kPublic] = {false, true};
+  const Verdict v = Firewall(FakeRegistry(), security);
+  EXPECT_EQ(v.status, Status::kFail);
+  EXPECT_EQ(v.reason, "Windows Firewall is off for the public profile");
+  EXPECT_EQ(std::get<std::string>(v.facts.at("source")), "firewall service");
+}
+
+TEST(WindowsFirewallTest, GroupPolicyOverridesLocalSettings) {
+  FakeRegistry registry;
+  registry.SetDword(Hive::kLocalMachine, std::string(kLocal) + "StandardProfile", "EnableFirewall",
+                    0);
+  registry.SetDword(Hive::kLocalMachine, std::string(kPolicy) + "PrivateProfile", "EnableFirewall",
+                    1);
+  registry.SetDword(Hive::kLocalMachine, std::string(kPolicy) + "DomainProfile",
+                    "DefaultInboundAction", 0);
+  const Verdict v = Firewall(registry, FakeSecurity());
+  EXPECT_EQ(v.status, Status::kFail);
+  EXPECT_EQ(v.reason, "Windows Firewall is set to allow inbound connections in the domain profile");
+  EXPECT_TRUE(std::get<bool>(v.facts.at("private_enabled")));
+}
+
+TEST(WindowsSecureBootTest, StateKeyDecides) {
+  FakeRegistry registry;
+  EXPECT_EQ(SecureBoot(registry).status, Status::kNotApplicable);
+  const std::string key = "SYSTEM\\CurrentControlSet\\Control\\SecureBoot\\State";
+  registry.SetDword(Hive::kLocalMachine, key, "UEFISecureBootEnabled", 0);
+  EXPECT_EQ(SecureBoot(registry).status, Status::kFail);
+  registry.SetDword(Hive::kLocalMachine, key, "UEFISecureBootEnabled", 1);
+  EXPECT_EQ(SecureBoot(registry).status, Status::kPass);
+}
+
+TEST(WindowsDiskEncryptionTest, TheSystemVolumeDecides) {
+  FakeSecurity security;
+  EXPECT_EQ(DiskEncryption(security).status, Status::kError);
+  security.volumes = std::vector<BitLockerVolume>{{"D:", false, 1}, {"C:", true, 1}};
+  EXPECT_EQ(DiskEncryption(security).reason, "BitLocker protects the system drive C:");
+  security.volumes = std::vector<BitLockerVolume>{{"C:", true, 0}};
+  EXPECT_EQ(DiskEncryption(security).status, Status::kFail);
+  EXPECT_THAT(DiskEncryption(security).reason, HasSubstr("off or suspended"));
+  security.volumes = std::vector<BitLockerVolume>{{"D:", false, 1}};
+  EXPECT_EQ(DiskEncryption(security).status, Status::kFail);
+}
+
+TEST(WindowsAntivirusTest, SecurityCenterStateBits) {
+  FakeSecurity security;
+  EXPECT_EQ(Antivirus(security).status, Status::kError);
+  security.products = std::vector<AntivirusProduct>{{"Windows Defender", 397568}};
+  EXPECT_EQ(Antivirus(security).status, Status::kPass);
+  EXPECT_EQ(Antivirus(security).reason, "Windows Defender is on with current signatures");
+  security.products = std::vector<AntivirusProduct>{{"Windows Defender", 397584}};
+  EXPECT_THAT(Antivirus(security).reason, HasSubstr("out of date"));
+  security.products = std::vector<AntivirusProduct>{{"Windows Defender", 393472}};
+  EXPECT_EQ(Antivirus(security).reason, "real-time protection is off (Windows Defender)");
+  security.products = std::vector<AntivirusProduct>{};
+  EXPECT_EQ(Antivirus(security).status, Status::kFail);
+}
+
+TEST(WindowsAutoLoginTest, AutoAdminLogon) {
+  FakeRegistry registry;
+  EXPECT_EQ(AutoLogin(registry).status, Status::kPass);
+  registry.SetString(Hive::kLocalMachine,
+                     "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon", "AutoAdminLogon",
+                     "1");
+  EXPECT_EQ(AutoLogin(registry).status, Status::kFail);
+}
+
+TEST(WindowsScreenLockTest, PerUserSettingsWithPolicyOverridesAndCountsOnly) {
+  FakeRegistry registry;
+  const std::string good = "S-1-5-21-100-200-300-1001";
+  const std::string bad = "S-1-5-21-100-200-300-1002";
+  for (const char* value : {"ScreenSaveActive", "ScreenSaverIsSecure"}) {
+    registry.SetString(Hive::kUsers, good + "\\Control Panel\\Desktop", value, "1");
+    registry.SetString(Hive::kUsers, bad + "\\Control Panel\\Desktop", value, "1");
+  }
+  registry.SetString(Hive::kUsers, good + "\\Control Panel\\Desktop", "ScreenSaveTimeOut", "3600");
+  registry.SetString(Hive::kUsers,
+                     good + "\\Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop",
+                     "ScreenSaveTimeOut", "300");
+  registry.SetString(Hive::kUsers, bad + "\\Control Panel\\Desktop", "ScreenSaverIsSecure", "0");
+  registry.SetString(Hive::kUsers, bad + "\\Control Panel\\Desktop", "ScreenSaveTimeOut", "300");
+  registry.AddKey(Hive::kUsers, bad + "_Classes");
+  registry.AddKey(Hive::kUsers, "S-1-5-18");
+  Verdict v = ScreenLock(registry, 15);
+  EXPECT_EQ(v.status, Status::kFail);
+  EXPECT_EQ(v.reason, "1 of 2 accounts do not lock within 15 minutes");
+  EXPECT_EQ(v.reason.find("1002"), std::string::npos);
+
+  registry.SetDword(Hive::kLocalMachine,
+                    "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System",
+                    "InactivityTimeoutSecs", 600);
+  v = ScreenLock(registry, 15);
+  EXPECT_EQ(v.status, Status::kPass);
+  EXPECT_EQ(v.reason, "the machine locks every session after 600 seconds of inactivity");
+}
+
+}  // namespace
+}  // namespace candor::collectors::windows
