@@ -111,7 +111,7 @@ Verdict Firewall(const RegistryView& registry, const SecurityView& security) {
   std::vector<std::string> parts;
   if (!off.empty()) parts.push_back("off for the " + Join(off, ", ") + " profile");
   if (!open.empty())
-    parts.push_back("allows inbound by default in the " + Join(open, ", ") + " profile");
+    parts.push_back("set to allow inbound connections in the " + Join(open, ", ") + " profile");
   v.reason = "Windows Firewall is " + Join(parts, " and ");
   return v;
 }
