@@ -104,6 +104,12 @@ int RunCheckCommand(const CheckOptions& options, std::ostream& out, std::ostream
         << "\"\n";
     return 2;
   }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options.host_root, ec)) {
+    err << "candor-agent check: --host-root: " << options.host_root.string()
+        << " is not a directory\n";
+    return 2;
+  }
   collectors::CollectorRegistry registry;
   collectors::RegisterBuiltins(registry);
   config::Policy policy = DefaultPolicy(registry.Catalog());

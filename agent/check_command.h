@@ -20,7 +20,7 @@ struct CheckOptions {
 };
 
 // Exit code: 0 when the checks ran (whatever their verdicts), 1 for a bad policy or an
-// unknown --only id, 2 for a bad --format.
+// unknown --only id, 2 for a bad --format or a --host-root that is not a directory.
 int RunCheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace candor::agent

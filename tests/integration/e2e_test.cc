@@ -297,6 +297,11 @@ TEST_F(EndToEndTest, CheckCommandRunsLocallyOnAHostTreeAndSendsNothing) {
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_THAT(table.out, HasSubstr("os               os_info          PASS           Debian"));
 
+  const RunResult no_root =
+      candor::testing::Run({CANDOR_AGENT_BIN, "check", "--host-root", "/nonexistent/tree"});
+  EXPECT_EQ(no_root.exit_code, 2);
+  EXPECT_THAT(no_root.err, HasSubstr("--host-root: /nonexistent/tree is not a directory"));
+
   const RunResult unknown = candor::testing::Run({CANDOR_AGENT_BIN, "check", "--only", "nope"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.err, HasSubstr("--only: no check \"nope\""));
