@@ -29,15 +29,13 @@ const config::CollectorSpec& OsInfo::spec() const {
 
 CheckResult OsInfo::Collect(const HostView& host, const config::Params&) const {
   CheckResult result;
-  // os-release(5): /etc/os-release takes precedence over /usr/lib/os-release.
-  absl::StatusOr<std::string> text = host.ReadFile("/etc/os-release", 64 * 1024);
-  if (absl::IsNotFound(text.status())) text = host.ReadFile("/usr/lib/os-release", 64 * 1024);
-  if (!text.ok()) {
+  absl::StatusOr<std::map<std::string, std::string>> release = ReadOsRelease(host);
+  if (!release.ok()) {
     result.status = CheckStatus::kError;
-    result.reason = absl::StrCat("cannot read the OS release file: ", text.status().message());
+    result.reason = std::string(release.status().message());
     return result;
   }
-  const std::map<std::string, std::string> fields = ParseOsRelease(*text);
+  const std::map<std::string, std::string>& fields = *release;
   PutIfPresent(fields, "ID", "os_id", result.facts);
   PutIfPresent(fields, "VERSION_ID", "os_version_id", result.facts);
   PutIfPresent(fields, "VERSION_CODENAME", "os_codename", result.facts);

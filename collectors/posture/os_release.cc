@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
@@ -63,6 +64,16 @@ std::map<std::string, std::string> ParseOsRelease(absl::string_view text) {
     }
   }
   return fields;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ReadOsRelease(const HostView& host) {
+  absl::StatusOr<std::string> text = host.ReadFile("/etc/os-release", 64 * 1024);
+  if (absl::IsNotFound(text.status())) text = host.ReadFile("/usr/lib/os-release", 64 * 1024);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(),
+                        absl::StrCat("cannot read the OS release file: ", text.status().message()));
+  }
+  return ParseOsRelease(*text);
 }
 
 }  // namespace candor::collectors::posture

@@ -92,14 +92,13 @@ CheckResult OsSupport::Collect(const HostView& host, const config::Params& param
     result.reason = absl::StrCat("the end-of-life table is unusable: ", table_.status().message());
     return result;
   }
-  absl::StatusOr<std::string> text = host.ReadFile("/etc/os-release", 64 * 1024);
-  if (absl::IsNotFound(text.status())) text = host.ReadFile("/usr/lib/os-release", 64 * 1024);
-  if (!text.ok()) {
+  absl::StatusOr<std::map<std::string, std::string>> os_release = ReadOsRelease(host);
+  if (!os_release.ok()) {
     result.status = CheckStatus::kError;
-    result.reason = absl::StrCat("cannot read the OS release file: ", text.status().message());
+    result.reason = std::string(os_release.status().message());
     return result;
   }
-  const auto fields = ParseOsRelease(*text);
+  const std::map<std::string, std::string>& fields = *os_release;
   const std::string id = fields.count("ID") ? fields.at("ID") : "";
   const std::string version = fields.count("VERSION_ID") ? fields.at("VERSION_ID") : "";
   result.facts["os_id"] = id;
