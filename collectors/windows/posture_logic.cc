@@ -195,6 +195,56 @@ Verdict Antivirus(const SecurityView& security) {
   return v;
 }
 
+Verdict LocalAdmins(const SecurityView& security, const std::vector<std::string>& allowed) {
+  Verdict v;
+  const auto members = security.LocalAdministrators();
+  if (!members) {
+    v.status = Status::kError;
+    v.reason = "cannot list the members of the Administrators group (S-1-5-32-544)";
+    return v;
+  }
+  auto lower = [](std::string text) {
+    for (char& c : text) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return text;
+  };
+  auto account = [&](const std::string& name) {
+    const size_t slash = name.rfind('\\');
+    return lower(slash == std::string::npos ? name : name.substr(slash + 1));
+  };
+  int64_t counted = 0, unexpected = 0;
+  std::vector<std::string> allowed_found;
+  for (const std::string& member : *members) {
+    const std::string name = account(member);
+    // Always members by design; what matters is who else is.
+    if (name == "administrator" || name == "domain admins") continue;
+    ++counted;
+    bool is_allowed = false;
+    for (const std::string& entry : allowed) {
+      is_allowed = is_allowed || lower(entry) == lower(member) || account(entry) == name;
+    }
+    if (is_allowed) {
+      allowed_found.push_back(member);
+    } else {
+      ++unexpected;
+    }
+  }
+  v.facts["admin_count"] = counted;
+  v.facts["unexpected_count"] = unexpected;
+  const std::string accounts = std::to_string(counted) + (counted == 1 ? " account" : " accounts");
+  if (unexpected == 0) {
+    v.status = Status::kPass;
+    v.reason = counted == 0 ? "no account besides the built-in Administrator is an administrator"
+                            : accounts + " can administer this computer, all of them allowed";
+  } else {
+    v.status = Status::kFail;
+    v.reason = accounts + " can administer this computer; " + std::to_string(unexpected) +
+               (unexpected == 1 ? " is" : " are") + " not in allowed_admins";
+  }
+  return v;
+}
+
 Verdict AutoLogin(const RegistryView& registry) {
   Verdict v;
   const auto value = registry.String(Hive::kLocalMachine,

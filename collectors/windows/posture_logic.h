@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "collectors/windows/views.h"
 
@@ -38,6 +39,11 @@ Verdict DiskEncryption(const SecurityView& security);
 
 // A registered antivirus whose real-time protection is on and signatures up to date.
 Verdict Antivirus(const SecurityView& security);
+
+// Members of the Administrators group (S-1-5-32-544) against `allowed` (names compared
+// without case, with or without the "DOMAIN\" part; the built-in Administrator account and
+// the Domain Admins group are not counted). Counts, never the names of unexpected members.
+Verdict LocalAdmins(const SecurityView& security, const std::vector<std::string>& allowed);
 
 // Winlogon AutoAdminLogon.
 Verdict AutoLogin(const RegistryView& registry);

@@ -1,6 +1,9 @@
 #include "collectors/windows/registry_win32.h"
 
+// windows.h must come before the other Windows headers.
+// clang-format off
 #include <windows.h>
+// clang-format on
 
 namespace candor::collectors::windows {
 namespace {

@@ -1,10 +1,14 @@
 #include "collectors/windows/security_win32.h"
 
+// windows.h must come before the other Windows headers.
+// clang-format off
+#include <windows.h>
+#include <lm.h>
 #include <netfw.h>
 #include <objbase.h>
 #include <oleauto.h>
 #include <wbemidl.h>
-#include <windows.h>
+// clang-format on
 
 #include <functional>
 
@@ -169,6 +173,42 @@ std::optional<std::vector<AntivirusProduct>> Win32Security::AntivirusProducts() 
             });
   if (!ok) return std::nullopt;
   return products;
+}
+
+std::optional<std::vector<std::string>> Win32Security::LocalAdministrators() const {
+  // The group's name is localized ("Administrateurs", "Administratoren"): find it by SID.
+  BYTE sid[SECURITY_MAX_SID_SIZE];
+  DWORD sid_size = sizeof sid;
+  if (!CreateWellKnownSid(WinBuiltinAdministratorsSid, nullptr, sid, &sid_size)) {
+    return std::nullopt;
+  }
+  wchar_t group[256];
+  wchar_t domain[256];
+  DWORD group_size = 256, domain_size = 256;
+  SID_NAME_USE use;
+  if (!LookupAccountSidW(nullptr, sid, group, &group_size, domain, &domain_size, &use)) {
+    return std::nullopt;
+  }
+  std::vector<std::string> members;
+  DWORD_PTR resume = 0;
+  NET_API_STATUS listed = NERR_Success;
+  do {
+    LOCALGROUP_MEMBERS_INFO_2* info = nullptr;
+    DWORD read = 0, total = 0;
+    listed = NetLocalGroupGetMembers(nullptr, group, 2, reinterpret_cast<LPBYTE*>(&info),
+                                     MAX_PREFERRED_LENGTH, &read, &total, &resume);
+    if (listed != NERR_Success && listed != ERROR_MORE_DATA) return std::nullopt;
+    for (DWORD i = 0; i < read; ++i) {
+      const wchar_t* name = info[i].lgrmi2_domainandname;
+      const int length = static_cast<int>(wcslen(name));
+      const int n = WideCharToMultiByte(CP_UTF8, 0, name, length, nullptr, 0, nullptr, nullptr);
+      std::string utf8(static_cast<size_t>(n), '\0');
+      WideCharToMultiByte(CP_UTF8, 0, name, length, utf8.data(), n, nullptr, nullptr);
+      members.push_back(std::move(utf8));
+    }
+    if (info != nullptr) NetApiBufferFree(info);
+  } while (listed == ERROR_MORE_DATA);
+  return members;
 }
 
 }  // namespace candor::collectors::windows

@@ -54,6 +54,9 @@ class SecurityView {
   virtual std::optional<std::vector<BitLockerVolume>> BitLockerVolumes() const = 0;
   // root\SecurityCenter2 AntiVirusProduct; nullopt when Security Center cannot be asked.
   virtual std::optional<std::vector<AntivirusProduct>> AntivirusProducts() const = 0;
+  // Members of the local Administrators group, found by its well-known SID S-1-5-32-544
+  // (never by its localized name), as "DOMAIN\name"; nullopt when they cannot be listed.
+  virtual std::optional<std::vector<std::string>> LocalAdministrators() const = 0;
 };
 
 }  // namespace candor::collectors::windows

@@ -67,9 +67,13 @@ class FakeSecurity final : public SecurityView {
   std::optional<std::vector<AntivirusProduct>> AntivirusProducts() const override {
     return products;
   }
+  std::optional<std::vector<std::string>> LocalAdministrators() const override {
+    return administrators;
+  }
   std::map<FirewallProfile, FirewallProfileState> firewall;
   std::optional<std::vector<BitLockerVolume>> volumes;
   std::optional<std::vector<AntivirusProduct>> products;
+  std::optional<std::vector<std::string>> administrators;
 };
 
 constexpr const char* kNt = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion";
@@ -156,6 +160,23 @@ TEST(WindowsAntivirusTest, SecurityCenterStateBits) {
   EXPECT_EQ(Antivirus(security).reason, "real-time protection is off (Windows Defender)");
   security.products = std::vector<AntivirusProduct>{};
   EXPECT_EQ(Antivirus(security).status, Status::kFail);
+}
+
+TEST(WindowsLocalAdminsTest, CountsMembersBeyondTheAllowedOnes) {
+  FakeSecurity security;
+  EXPECT_EQ(LocalAdmins(security, {}).status, Status::kError);
+  security.administrators = std::vector<std::string>{"PC\\Administrator", "ACME\\Domain Admins",
+                                                     "PC\\it-admin", "PC\\Dad", "PC\\Kid"};
+  Verdict v = LocalAdmins(security, {"IT-Admin", "pc\\dad"});
+  EXPECT_EQ(v.status, Status::kFail);
+  EXPECT_EQ(v.reason, "3 accounts can administer this computer; 1 is not in allowed_admins");
+  EXPECT_EQ(v.reason.find("Kid"), std::string::npos);
+  EXPECT_EQ(std::get<int64_t>(v.facts.at("unexpected_count")), 1);
+  v = LocalAdmins(security, {"it-admin", "dad", "kid"});
+  EXPECT_EQ(v.status, Status::kPass);
+  security.administrators = std::vector<std::string>{"PC\\Administrator"};
+  EXPECT_EQ(LocalAdmins(security, {}).reason,
+            "no account besides the built-in Administrator is an administrator");
 }
 
 TEST(WindowsAutoLoginTest, AutoAdminLogon) {
