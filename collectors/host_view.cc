@@ -52,6 +52,30 @@ std::filesystem::path HostView::OnDisk(absl::string_view host_path) const {
   return root_ / relative.relative_path();
 }
 
+absl::StatusOr<std::string> HostView::ReadPrefix(absl::string_view host_path,
+                                                 size_t max_bytes) const {
+  const std::filesystem::path path = OnDisk(host_path);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return ErrnoStatus(errno, host_path);
+  std::string content(max_bytes, '\0');
+  size_t got = 0;
+  absl::Status status = absl::OkStatus();
+  while (got < max_bytes) {
+    const ssize_t n = ::read(fd, content.data() + got, max_bytes - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      status = ErrnoStatus(errno, host_path);
+      break;
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  content.resize(got);
+  return content;
+}
+
 absl::StatusOr<std::string> HostView::ReadFile(absl::string_view host_path,
                                                size_t max_bytes) const {
   const std::filesystem::path path = OnDisk(host_path);

@@ -46,6 +46,9 @@ class HostView {
   absl::StatusOr<std::string> ReadFile(absl::string_view host_path,
                                        size_t max_bytes = 1 << 20) const;
 
+  // At most the first `max_bytes` of a file of any size (a database's header).
+  absl::StatusOr<std::string> ReadPrefix(absl::string_view host_path, size_t max_bytes) const;
+
   // The first line of a small file such as /proc/sys/kernel/osrelease, without the newline.
   absl::StatusOr<std::string> ReadLine(absl::string_view host_path) const;
 

@@ -25,10 +25,11 @@ constexpr Engine kEngines[] = {
 // "ClamAV-VDB:date:version:signatures:level:md5:dsig:builder:seconds".
 absl::StatusOr<int64_t> ClamAvBuildTime(const HostView& host) {
   for (const char* file : {"/var/lib/clamav/daily.cld", "/var/lib/clamav/daily.cvd"}) {
-    absl::StatusOr<std::string> data = host.ReadFile(file, 512 << 20);
+    // The database is tens of megabytes; only its 512-byte header is needed.
+    absl::StatusOr<std::string> data = host.ReadPrefix(file, 512);
     if (absl::IsNotFound(data.status())) continue;
     if (!data.ok()) return data.status();
-    const std::string header = data->substr(0, 512);
+    const std::string& header = *data;
     const std::vector<absl::string_view> fields = absl::StrSplit(header, ':');
     int64_t seconds = 0;
     if (!absl::StartsWith(header, "ClamAV-VDB:") || fields.size() < 9 ||

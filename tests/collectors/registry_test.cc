@@ -34,6 +34,8 @@ TEST(HostViewTest, ReadsUnderTheRootAndBoundsSize) {
   EXPECT_EQ(host.ReadFile("/etc/os-release", 10).status().code(),
             absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(host.ReadFile("/etc/shadow").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*host.ReadPrefix("/etc/os-release", 11), "PRETTY_NAME");
+  EXPECT_EQ(host.ReadPrefix("/etc/shadow", 4).status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(HostView("/").is_live());
 }
 
