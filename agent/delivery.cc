@@ -9,12 +9,24 @@ namespace candor::agent {
 namespace {
 
 constexpr std::chrono::milliseconds kFirstRetry{1000};
-constexpr std::chrono::milliseconds kMaxRetry{5 * 60 * 1000};
 
 }  // namespace
 
-Delivery::Delivery(Spool& spool, Uplink& uplink, std::chrono::seconds attempt_timeout)
-    : spool_(spool), uplink_(uplink), attempt_timeout_(attempt_timeout) {}
+Delivery::Delivery(Spool& spool, Uplink& uplink, std::chrono::seconds attempt_timeout,
+                   std::chrono::seconds max_backoff)
+    : spool_(spool),
+      uplink_(uplink),
+      attempt_timeout_(attempt_timeout),
+      max_backoff_(std::max<std::chrono::milliseconds>(max_backoff, kFirstRetry)) {}
+
+std::chrono::milliseconds Delivery::Backoff(int failures, std::chrono::milliseconds max_backoff,
+                                            std::mt19937_64& rng) {
+  std::chrono::milliseconds base = kFirstRetry;
+  for (int i = 1; i < failures && base < max_backoff; ++i) base *= 2;
+  base = std::min(base, max_backoff);
+  std::uniform_int_distribution<int64_t> jitter(base.count() / 2, base.count());
+  return std::chrono::milliseconds(jitter(rng));
+}
 
 Delivery::~Delivery() { Stop(); }
 
@@ -46,33 +58,28 @@ void Delivery::Stop() {
 
 void Delivery::Loop() {
   std::mt19937_64 rng(std::random_device{}());
-  auto backoff = kFirstRetry;
-  bool failing = false;
+  int failures = 0;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopped_) {
-    if (!pending_notify_ && spool_.pending_count() == 0) {
+    if (!pending_notify_ && spool_.sendable_count() == 0) {
       wake_.wait(lock, [this] { return stopped_ || pending_notify_; });
       continue;
     }
     pending_notify_ = false;
+    if (spool_.sendable_count() == 0) continue;
     const uint64_t version = policy_version_;
     lock.unlock();
     absl::Status sent =
         uplink_.Flush(spool_, std::chrono::system_clock::now() + attempt_timeout_, version);
     lock.lock();
     if (sent.ok()) {
-      if (failing) Log("delivery works again");
-      failing = false;
-      backoff = kFirstRetry;
+      if (failures > 0) Log("delivery works again");
+      failures = 0;
       continue;
     }
     if (stopped_) break;
-    if (!failing) Log(absl::StrCat("cannot deliver, will retry: ", sent.message()));
-    failing = true;
-    // Full jitter: agents that lost the same server do not come back in step.
-    std::uniform_int_distribution<int64_t> jitter(backoff.count() / 2, backoff.count());
-    wake_.wait_for(lock, std::chrono::milliseconds(jitter(rng)), [this] { return stopped_; });
-    backoff = std::min(backoff * 2, kMaxRetry);
+    if (failures++ == 0) Log(absl::StrCat("cannot deliver, will retry: ", sent.message()));
+    wake_.wait_for(lock, Backoff(failures, max_backoff_, rng), [this] { return stopped_; });
   }
 }
 

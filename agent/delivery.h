@@ -1,9 +1,11 @@
 #pragma once
 
 // Delivery: a thread of its own that sends the spool to the server whenever it holds
-// events, so a slow or unreachable server never holds up the checks. After a failure it
-// waits (1 s, doubling to 5 minutes, with jitter) before trying again, and logs one warning
-// per outage. Notify(), SetPolicyVersion() and Stop() are thread-safe.
+// durable events, so a slow or unreachable server never holds up the checks. After a
+// failure (unreachable, or RESOURCE_EXHAUSTED: the server asks it to slow down) it waits
+// 1 s, doubling up to `max_backoff` (default 5 minutes), a random time in the upper half
+// of that (jitter, so agents that lost the same server do not come back in step), and logs
+// one warning per outage. Notify(), SetPolicyVersion() and Stop() are thread-safe.
 
 #include <chrono>
 #include <condition_variable>
@@ -20,7 +22,13 @@ namespace candor::agent {
 class Delivery {
  public:
   // `spool` and `uplink` must outlive this object.
-  Delivery(Spool& spool, Uplink& uplink, std::chrono::seconds attempt_timeout);
+  Delivery(Spool& spool, Uplink& uplink, std::chrono::seconds attempt_timeout,
+           std::chrono::seconds max_backoff = std::chrono::minutes(5));
+
+  // The wait before attempt number `failures` + 1 (`failures` >= 1), jitter drawn from
+  // `rng`: uniform in [b/2, b] where b = min(1 s * 2^(failures-1), max_backoff).
+  static std::chrono::milliseconds Backoff(int failures, std::chrono::milliseconds max_backoff,
+                                           std::mt19937_64& rng);
   ~Delivery();  // stops
 
   void Start();
@@ -36,6 +44,7 @@ class Delivery {
   Spool& spool_;
   Uplink& uplink_;
   const std::chrono::seconds attempt_timeout_;
+  const std::chrono::milliseconds max_backoff_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool pending_notify_ = false;

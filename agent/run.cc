@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/delivery.h"
 #include "agent/event_builder.h"
+#include "agent/group_commit.h"
 #include "agent/log.h"
 #include "agent/policy_store.h"
 #include "agent/policy_watch.h"
@@ -44,10 +45,10 @@ int Fail(absl::string_view message) {
 
 void LogSpoolDamage(const Spool& spool) {
   const Spool::Recovery& damage = spool.recovery();
-  if (damage.skipped_records > 0 || damage.cut_bytes > 0 || damage.cursor_damaged) {
-    Log(absl::StrCat("spool was damaged: skipped ", damage.skipped_records, " record(s), cut ",
-                     damage.cut_bytes, " byte(s) of torn tail",
-                     damage.cursor_damaged ? ", cursor unreadable (resending all)" : ""));
+  if (damage.any()) {
+    // The same words go to the server in a spool_damaged event.
+    Log(absl::StrCat("spool: ",
+                     SpoolDamagedEvent(damage, std::chrono::system_clock::now()).reason()));
   }
 }
 
@@ -58,7 +59,8 @@ int RunAgent(const config::AgentConfig& config, bool once) {
   collectors::RegisterBuiltins(registry);
 
   if (absl::Status s = PrepareStateDir(config.state_dir); !s.ok()) return Fail(s.message());
-  absl::StatusOr<std::unique_ptr<Spool>> spool_or = Spool::Open(config.state_dir);
+  absl::StatusOr<std::unique_ptr<Spool>> spool_or =
+      Spool::Open(config.state_dir, Spool::Options{.max_bytes = config.spool.max_bytes});
   if (!spool_or.ok()) return Fail(spool_or.status().message());
   Spool& spool = **spool_or;
   LogSpoolDamage(spool);
@@ -69,7 +71,9 @@ int RunAgent(const config::AgentConfig& config, bool once) {
 
   absl::StatusOr<std::unique_ptr<Uplink>> uplink = Uplink::Create(config, CANDOR_VERSION);
   if (!uplink.ok()) return Fail(uplink.status().message());
-  Delivery delivery(spool, **uplink, config.connect_timeout);
+  Delivery delivery(spool, **uplink, config.connect_timeout, config.reconnect_max_backoff);
+  // Appends are fsynced in groups; delivery sends what is durable.
+  GroupCommit commit(spool, config.spool.sync_interval, [&delivery] { delivery.Notify(); });
 
   const collectors::HostView host("/");
   const SystemClock clock;
@@ -80,9 +84,11 @@ int RunAgent(const config::AgentConfig& config, bool once) {
   // Every event goes to the spool, durably, before anything tries to send it.
   auto spool_event = [&](v1::Event event) {
     absl::StatusOr<uint64_t> seq = spool.Append(std::move(event));
-    absl::Status synced = seq.ok() ? spool.Sync() : seq.status();
-    if (!synced.ok()) Log(absl::StrCat("spool: ", synced.message()));
-    if (!once) delivery.Notify();
+    if (!seq.ok()) {
+      Log(absl::StrCat("spool: event not stored (", spool.dropped_total(),
+                       " lost so far; the server is told): ", seq.status().message()));
+    }
+    if (!once) commit.Appended();
   };
   Scheduler scheduler(
       io, clock, *timer, pool, registry, host,
@@ -104,6 +110,7 @@ int RunAgent(const config::AgentConfig& config, bool once) {
   if (once) {
     scheduler.RunAllOnce(initial->policy, [&io] { io.stop(); });
     io.run();
+    if (absl::Status s = spool.Sync(); !s.ok()) return Fail(absl::StrCat("spool: ", s.message()));
     absl::Status sent = (*uplink)->Flush(
         spool, std::chrono::system_clock::now() + config.connect_timeout, initial->policy->version);
     int code = 0;
@@ -122,6 +129,7 @@ int RunAgent(const config::AgentConfig& config, bool once) {
 
   delivery.SetPolicyVersion(initial->policy->version);
   delivery.Start();
+  commit.Start();
   scheduler.SetPolicy(initial->policy);
   Log(absl::StrCat("running ", config::DescribePolicy(*initial->policy), "; server ",
                    config.server.ToString()));
@@ -161,6 +169,7 @@ int RunAgent(const config::AgentConfig& config, bool once) {
       };
   signals.async_wait(on_signal);
   io.run();
+  commit.Stop();  // the last events become durable (and are sent on the next start)
   delivery.Stop();
   Log("stopped");
   if (scheduler.running() > 0) ExitNow(0);

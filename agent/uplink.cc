@@ -1,6 +1,7 @@
 #include "agent/uplink.h"
 
 #include <algorithm>
+#include <deque>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -12,7 +13,7 @@
 namespace candor::agent {
 namespace {
 
-using Clock = std::chrono::system_clock;
+using WallClock = std::chrono::system_clock;
 
 // Certificates and keys are small; anything larger is not one.
 constexpr size_t kMaxPemBytes = 256 * 1024;
@@ -48,6 +49,11 @@ absl::StatusOr<std::unique_ptr<Uplink>> Uplink::Create(const config::AgentConfig
   // Retry the TCP/TLS connection quickly while --once waits; the server's address is fixed.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  // Find a dead link (a laptop that moved networks, a NAT that forgot us) within a minute,
+  // at a rate the server accepts (no too_many_pings).
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, v1::kAgentKeepaliveTimeMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, v1::kAgentKeepaliveTimeoutMs);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   auto channel =
       grpc::CreateCustomChannel(config.server.ToString(), grpc::SslCredentials(tls), args);
   return std::unique_ptr<Uplink>(new Uplink(std::move(channel), std::move(agent_version)));
@@ -58,13 +64,13 @@ Uplink::Uplink(std::shared_ptr<grpc::Channel> channel, std::string agent_version
       stub_(v1::AgentService::NewStub(channel_)),
       agent_version_(std::move(agent_version)) {}
 
-absl::Status Uplink::Flush(Spool& spool, Clock::time_point deadline, uint64_t policy_version) {
+absl::Status Uplink::Flush(Spool& spool, WallClock::time_point deadline, uint64_t policy_version) {
   absl::Status last = absl::OkStatus();
   auto backoff = std::chrono::milliseconds(200);
-  while (spool.pending_count() > 0) {
+  while (true) {
     last = FlushOnce(spool, deadline, policy_version);
     if (last.ok() || !Retryable(last)) return last;
-    if (Clock::now() + backoff >= deadline) {
+    if (WallClock::now() + backoff >= deadline) {
       return absl::DeadlineExceededError(
           absl::StrCat("server not reached before the timeout; last error: ", last.message()));
     }
@@ -74,7 +80,6 @@ absl::Status Uplink::Flush(Spool& spool, Clock::time_point deadline, uint64_t po
     }
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
-  return absl::OkStatus();
 }
 
 void Uplink::Cancel() {
@@ -84,7 +89,8 @@ void Uplink::Cancel() {
   cancelled_cv_.notify_all();
 }
 
-absl::Status Uplink::FlushOnce(Spool& spool, Clock::time_point deadline, uint64_t policy_version) {
+absl::Status Uplink::FlushOnce(Spool& spool, WallClock::time_point deadline,
+                               uint64_t policy_version) {
   grpc::ClientContext context;
   context.set_deadline(deadline);
   {
@@ -105,32 +111,55 @@ absl::Status Uplink::FlushOnce(Spool& spool, Clock::time_point deadline, uint64_
   hello.mutable_hello()->set_agent_version(agent_version_);
   hello.mutable_hello()->set_policy_version(policy_version);
   hello.mutable_hello()->set_last_acked_seq(spool.acked_seq());
-  bool ok = stream->Write(hello);
-
+  v1::ServerMessage reply;
+  bool ok = stream->Write(hello) && stream->Read(&reply);
   absl::Status outcome = absl::OkStatus();
-  while (ok && spool.pending_count() > 0) {
-    std::vector<v1::Event> events = spool.Pending(v1::kMaxEventsPerBatch, v1::kMaxBatchBytes);
-    v1::AgentMessage message;
-    v1::EventBatch* batch = message.mutable_batch();
-    batch->set_first_seq(events.front().seq());
-    batch->set_last_seq(events.back().seq());
-    for (v1::Event& event : events) *batch->add_events() = std::move(event);
-    v1::ServerMessage reply;
-    ok = stream->Write(message) && stream->Read(&reply);
-    if (!ok) break;
-    if (!reply.has_ack() || reply.ack().up_to_seq() < batch->last_seq()) {
+  if (ok && !reply.has_ack()) {
+    outcome = absl::InternalError("the server did not answer the hello with an ack");
+  } else if (ok) {
+    absl::StatusOr<uint64_t> dropped = spool.ServerHolds(reply.ack().up_to_seq());
+    if (!dropped.ok()) outcome = dropped.status();
+  }
+
+  // Up to kWindow batches in flight; acks come back in order.
+  std::deque<uint64_t> in_flight;
+  uint64_t sent = spool.acked_seq();
+  while (ok && outcome.ok()) {
+    while (in_flight.size() < kWindow) {
+      std::vector<v1::Event> events = spool.Read(sent, v1::kMaxEventsPerBatch, v1::kMaxBatchBytes);
+      if (events.empty()) break;
+      v1::AgentMessage message;
+      v1::EventBatch* batch = message.mutable_batch();
+      batch->set_first_seq(events.front().seq());
+      batch->set_last_seq(events.back().seq());
+      for (v1::Event& event : events) *batch->add_events() = std::move(event);
+      if (!stream->Write(message)) {
+        ok = false;
+        break;
+      }
+      sent = batch->last_seq();
+      in_flight.push_back(sent);
+    }
+    if (!ok || in_flight.empty()) break;
+    if (!stream->Read(&reply)) {
+      ok = false;
+      break;
+    }
+    if (!reply.has_ack() || reply.ack().up_to_seq() < in_flight.front()) {
       outcome =
           absl::InternalError(absl::StrCat("server acknowledged up to ", reply.ack().up_to_seq(),
-                                           " for a batch ending at ", batch->last_seq()));
-      context.TryCancel();
+                                           " for a batch ending at ", in_flight.front()));
       break;
     }
-    if (absl::Status s = spool.Ack(batch->last_seq()); !s.ok()) {
+    if (absl::Status s = spool.Ack(reply.ack().up_to_seq()); !s.ok()) {
       outcome = s;
-      context.TryCancel();
       break;
+    }
+    while (!in_flight.empty() && in_flight.front() <= reply.ack().up_to_seq()) {
+      in_flight.pop_front();
     }
   }
+  if (!outcome.ok()) context.TryCancel();
   if (ok && outcome.ok()) stream->WritesDone();
   const grpc::Status finish = stream->Finish();
   if (!outcome.ok()) return outcome;

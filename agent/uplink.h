@@ -1,7 +1,9 @@
 #pragma once
 
 // Uplink: the agent's side of AgentService.Connect over mutual TLS. It sends the spool's
-// pending events in batches and trims the spool as the server acknowledges them.
+// durable events in batches, several in flight, and trims the spool as the server
+// acknowledges them. The server's answer to the hello (the highest seq it holds) goes to
+// Spool::ServerHolds, so a seq the server has seen is never used again.
 // Flush() is used by one thread at a time; Cancel() may be called from any thread.
 
 #include <chrono>
@@ -23,9 +25,13 @@ class Uplink {
   static absl::StatusOr<std::unique_ptr<Uplink>> Create(const config::AgentConfig& config,
                                                         std::string agent_version);
 
-  // Delivers every pending event of `spool`, retrying the connection until `deadline`.
-  // OK once all are acknowledged; kUnavailable or kDeadlineExceeded with gRPC's reason
-  // (refused, TLS failure, ...) otherwise. Acknowledged events are trimmed either way.
+  // Batches sent before waiting for an ack: the server stores one while the next arrives.
+  static constexpr size_t kWindow = 4;
+
+  // Delivers every durable event of `spool`, retrying the connection until `deadline`.
+  // OK once all are acknowledged; kUnavailable, kResourceExhausted (the server asks to
+  // slow down) or kDeadlineExceeded with gRPC's reason otherwise. Acknowledged events are
+  // trimmed either way.
   absl::Status Flush(Spool& spool, std::chrono::system_clock::time_point deadline,
                      uint64_t policy_version);
 

@@ -34,6 +34,21 @@ absl::StatusOr<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
   if (auto v = top.Duration("connect_timeout", seconds(1), seconds(3600), Presence::kOptional)) {
     config.connect_timeout = *v;
   }
+  if (auto v =
+          top.Duration("reconnect_max_backoff", seconds(1), seconds(86400), Presence::kOptional)) {
+    config.reconnect_max_backoff = *v;
+  }
+  if (const YamlNode* node = top.Get("spool", Presence::kOptional)) {
+    MapReader spool(*node, "spool", diag);
+    // At least a few batches' worth, so one full batch never fills it.
+    if (auto v = spool.Integer("max_mib", 8, 1 << 20, Presence::kOptional)) {
+      config.spool.max_bytes = static_cast<uint64_t>(*v) << 20;
+    }
+    if (auto v = spool.Integer("sync_interval_ms", 1, 10'000, Presence::kOptional)) {
+      config.spool.sync_interval = std::chrono::milliseconds(*v);
+    }
+    spool.Finish();
+  }
   top.Finish();
   if (!diag.ok()) return diag.ToStatus();
   return config;

@@ -18,6 +18,14 @@ struct AgentTlsFiles {
   std::filesystem::path key;   // its private key
 };
 
+struct SpoolSettings {
+  // Bound on the spool's files; when full, the oldest unsent events are dropped (and a
+  // spool_dropped event says which).
+  uint64_t max_bytes = uint64_t{256} << 20;
+  // Longest time between appending an event and fsyncing it (group commit).
+  std::chrono::milliseconds sync_interval{200};
+};
+
 struct AgentConfig {
   HostPort server;
   AgentTlsFiles tls;
@@ -25,6 +33,9 @@ struct AgentConfig {
   std::filesystem::path policy;
   // How long --once waits to reach the server and have every event acknowledged.
   std::chrono::seconds connect_timeout{10};
+  // Longest wait between delivery attempts while the server is unreachable.
+  std::chrono::seconds reconnect_max_backoff{300};
+  SpoolSettings spool;
 };
 
 // Loads and validates an agent config. Relative paths are taken relative to the directory

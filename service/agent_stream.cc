@@ -43,7 +43,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
         hello_seen_ = true;
         Log(absl::StrCat("device ", device_->ToString(), " connected from ", peer_, " (agent ",
                          in_.hello().agent_version(), ")"));
-        StartRead(&in_);
+        AnswerHello();
         return;
       case v1::AgentMessage::kBatch:
         if (!hello_seen_) return Reject("the first message must be a hello");
@@ -72,6 +72,11 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   void HandleBatch() {
     // Stores synchronously on this callback thread: the ack must follow the commit.
     absl::StatusOr<uint64_t> acked = ingest_.HandleBatch(*device_, in_.batch());
+    if (absl::IsResourceExhausted(acked.status())) {
+      // Expected under a flood; one line per refused stream would be a flood of its own.
+      Finish(ToGrpc(acked.status()));
+      return;
+    }
     if (!acked.ok()) {
       Log(absl::StrCat("batch from ", device_->ToString(), " (", peer_,
                        ") not stored: ", acked.status().message()));
@@ -79,6 +84,19 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
       return;
     }
     out_.mutable_ack()->set_up_to_seq(*acked);
+    StartWrite(&out_);
+  }
+
+  // Tells the agent the highest seq already stored for it, so it never reuses one.
+  void AnswerHello() {
+    absl::StatusOr<uint64_t> highest = ingest_.HighestSeq(*device_);
+    if (!highest.ok()) {
+      Log(absl::StrCat("hello from ", device_->ToString(), " (", peer_,
+                       ") not answered: ", highest.status().message()));
+      Finish(ToGrpc(highest.status()));
+      return;
+    }
+    out_.mutable_ack()->set_up_to_seq(*highest);
     StartWrite(&out_);
   }
 

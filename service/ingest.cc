@@ -82,17 +82,17 @@ absl::Status ValidateBatch(const v1::EventBatch& batch) {
   // Sequence numbers are stored as SQL integers (signed 64-bit).
   constexpr uint64_t kMaxSeq = std::numeric_limits<int64_t>::max();
   if (batch.first_seq() == 0 || batch.last_seq() > kMaxSeq ||
-      batch.last_seq() - batch.first_seq() + 1 != static_cast<uint64_t>(batch.events_size()) ||
-      batch.last_seq() < batch.first_seq()) {
+      batch.events(0).seq() != batch.first_seq() ||
+      batch.events(batch.events_size() - 1).seq() != batch.last_seq()) {
     return absl::InvalidArgumentError(absl::StrCat("batch range ", batch.first_seq(), "..",
                                                    batch.last_seq(), " does not match its ",
                                                    batch.events_size(), " events"));
   }
   for (int i = 0; i < batch.events_size(); ++i) {
     const v1::Event& event = batch.events(i);
-    if (event.seq() != batch.first_seq() + static_cast<uint64_t>(i)) {
-      return absl::InvalidArgumentError(absl::StrCat("event ", i, " has seq ", event.seq(),
-                                                     "; expected ", batch.first_seq() + i));
+    if (i > 0 && event.seq() <= batch.events(i - 1).seq()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("event ", i, " has seq ", event.seq(), ", not above the one before it"));
     }
     if (absl::Status s = ValidateEvent(event); !s.ok()) return s;
   }
@@ -102,7 +102,15 @@ absl::Status ValidateBatch(const v1::EventBatch& batch) {
 absl::StatusOr<uint64_t> Ingest::HandleBatch(const DeviceIdentity& device,
                                              const v1::EventBatch& batch) {
   if (absl::Status s = ValidateBatch(batch); !s.ok()) return s;
+  if (limiter_ != nullptr && !limiter_->TryTake(device.device_id, batch.events_size())) {
+    return absl::ResourceExhaustedError(
+        "this device sends faster than the server's per-device limit; retry later");
+  }
   return store_.StoreBatch(device, batch, clock_());
+}
+
+absl::StatusOr<uint64_t> Ingest::HighestSeq(const DeviceIdentity& device) {
+  return store_.HighestSeq(device);
 }
 
 }  // namespace candor::service

@@ -10,29 +10,38 @@
 #include "absl/status/statusor.h"
 #include "candor/v1/events.pb.h"
 #include "service/identity.h"
+#include "service/rate_limiter.h"
 #include "service/storage/event_store.h"
 
 namespace candor::service {
 
 // kInvalidArgument with the first problem found, or OK. Checks sizes, sequence numbers
-// (contiguous, first_seq..last_seq), enum values, identifiers and UTF-8.
+// (strictly increasing from first_seq to last_seq; gaps are events the agent dropped and
+// reported), enum values, identifiers and UTF-8.
 absl::Status ValidateBatch(const v1::EventBatch& batch);
 
 class Ingest {
  public:
   using Clock = std::function<EventStore::Clock::time_point()>;
 
-  // `store` must outlive this object.
-  Ingest(EventStore& store, Clock clock) : store_(store), clock_(std::move(clock)) {}
+  // `store` and `limiter` (none: no limit) must outlive this object.
+  Ingest(EventStore& store, Clock clock, RateLimiter* limiter = nullptr)
+      : store_(store), clock_(std::move(clock)), limiter_(limiter) {}
 
   // Validates and stores the batch; returns the sequence number to acknowledge, only once
-  // the batch is committed. kInvalidArgument for a bad batch (nothing stored), the store's
-  // error (kUnavailable, ...) otherwise.
+  // the batch is committed. kInvalidArgument for a bad batch (nothing stored),
+  // kResourceExhausted when the device sends faster than its rate limit (nothing stored;
+  // the agent backs off and sends it again), the store's error (kUnavailable, ...)
+  // otherwise.
   absl::StatusOr<uint64_t> HandleBatch(const DeviceIdentity& device, const v1::EventBatch& batch);
+
+  // The highest seq stored for the device: the answer to its hello.
+  absl::StatusOr<uint64_t> HighestSeq(const DeviceIdentity& device);
 
  private:
   EventStore& store_;
   Clock clock_;
+  RateLimiter* limiter_;
 };
 
 }  // namespace candor::service

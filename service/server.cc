@@ -38,8 +38,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
       SqliteStore::Open(config.storage, SqliteStore::Options{});
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
-  server->ingest_ =
-      std::make_unique<Ingest>(*server->store_, [] { return EventStore::Clock::now(); });
+  server->limiter_ = std::make_unique<RateLimiter>(
+      RateLimiter::Limit{.per_second = static_cast<double>(config.device_limits.events_per_second),
+                         .burst = static_cast<double>(config.device_limits.burst)},
+      [] { return RateLimiter::Clock::now(); });
+  server->ingest_ = std::make_unique<Ingest>(
+      *server->store_, [] { return EventStore::Clock::now(); }, server->limiter_.get());
   server->agent_service_ = std::make_unique<AgentServiceImpl>(*server->ingest_, server->tracker_);
 
   // Mutual TLS: a client without a certificate issued by tls.client_ca never reaches a call.
@@ -51,6 +55,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.AddListeningPort(config.listen.ToString(), grpc::SslServerCredentials(tls),
                            &server->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(v1::kMaxMessageBytes));
+  // Accept the agents' keepalive pings (docs/protocol.md) and find vanished agents.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             v1::kServerMinPingIntervalMs);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, v1::kServerKeepaliveTimeMs);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, v1::kServerKeepaliveTimeoutMs);
   builder.RegisterService(server->agent_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {

@@ -10,6 +10,7 @@
 #include "grpcpp/server.h"
 #include "service/agent_stream.h"
 #include "service/ingest.h"
+#include "service/rate_limiter.h"
 #include "service/server_config.h"
 #include "service/storage/event_store.h"
 
@@ -31,6 +32,7 @@ class Server {
   Server() = default;
 
   std::unique_ptr<EventStore> store_;
+  std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Ingest> ingest_;
   StreamTracker tracker_;
   std::unique_ptr<AgentServiceImpl> agent_service_;

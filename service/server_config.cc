@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "config/map_reader.h"
 #include "config/yaml_tree.h"
+#include "proto/limits.h"
 
 namespace candor::service {
 namespace {
@@ -32,6 +33,17 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::filesystem::path& path)
     tls.Finish();
   }
   if (auto v = top.Path("storage", base, Presence::kRequired)) server.storage = *v;
+  if (const YamlNode* node = top.Get("device_limits", Presence::kOptional)) {
+    MapReader limits(*node, "device_limits", diag);
+    if (auto v = limits.Integer("events_per_second", 0, 10'000'000, Presence::kOptional)) {
+      server.device_limits.events_per_second = *v;
+    }
+    if (auto v =
+            limits.Integer("burst", v1::kMaxEventsPerBatch, 100'000'000, Presence::kOptional)) {
+      server.device_limits.burst = *v;
+    }
+    limits.Finish();
+  }
   top.Finish();
   if (!diag.ok()) return diag.ToStatus();
   return server;

@@ -15,10 +15,18 @@ struct ServerTlsFiles {
   std::filesystem::path client_ca;  // CA whose device certificates are accepted
 };
 
+// How fast one device may send; past it, batches are refused with RESOURCE_EXHAUSTED and
+// the agent backs off.
+struct DeviceLimits {
+  int64_t events_per_second = 2000;  // 0: no limit
+  int64_t burst = 20000;             // at least one full batch
+};
+
 struct ServerConfig {
   config::HostPort listen;  // port 0 picks a free port
   ServerTlsFiles tls;
   std::filesystem::path storage;  // SQLite database file
+  DeviceLimits device_limits;
 };
 
 // Relative paths are taken relative to the config file's directory. Every problem is

@@ -44,6 +44,9 @@ class EventStore {
                                               const v1::EventBatch& batch,
                                               Clock::time_point received_at) = 0;
 
+  // The highest seq stored for `device` (0 when none).
+  virtual absl::StatusOr<uint64_t> HighestSeq(const DeviceIdentity& device) = 0;
+
   // Calls `visit` for every stored event, ordered by tenant, device and seq.
   virtual absl::Status ForEachEvent(const std::function<void(const StoredEvent&)>& visit) = 0;
 };

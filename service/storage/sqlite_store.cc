@@ -190,6 +190,16 @@ absl::StatusOr<uint64_t> SqliteStore::StoreBatch(const DeviceIdentity& device,
   return batch.last_seq();
 }
 
+absl::StatusOr<uint64_t> SqliteStore::HighestSeq(const DeviceIdentity& device) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement select(db_, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE device_id = ?1");
+  if (!select.status().ok()) return select.status();
+  select.BindText(1, device.device_id);
+  const int rc = sqlite3_step(select.get());
+  if (rc != SQLITE_ROW) return SqliteError(db_, rc, "read highest seq");
+  return static_cast<uint64_t>(select.Int(0));
+}
+
 absl::Status SqliteStore::ForEachEvent(const std::function<void(const StoredEvent&)>& visit) {
   std::lock_guard<std::mutex> lock(mu_);
   Statement select(db_,

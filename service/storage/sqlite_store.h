@@ -33,6 +33,7 @@ class SqliteStore final : public EventStore {
 
   absl::StatusOr<uint64_t> StoreBatch(const DeviceIdentity& device, const v1::EventBatch& batch,
                                       Clock::time_point received_at) override;
+  absl::StatusOr<uint64_t> HighestSeq(const DeviceIdentity& device) override;
   absl::Status ForEachEvent(const std::function<void(const StoredEvent&)>& visit) override;
 
  private:

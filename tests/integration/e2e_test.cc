@@ -24,9 +24,11 @@ class EndToEndTest : public ::testing::Test {
   TempDir dir_;
 };
 
-// Sends one batch on a fresh stream and returns the stream's outcome and the ack, if any.
+// Sends one batch on a fresh stream and returns the stream's outcome, the server's answer
+// to the hello (the highest seq it holds) and the batch's ack, if any.
 struct Exchange {
   grpc::Status status;
+  std::optional<uint64_t> held;
   std::optional<uint64_t> acked;
 };
 
@@ -40,8 +42,11 @@ Exchange SendBatch(v1::AgentService::Stub& stub, const v1::EventBatch& batch) {
   *message.mutable_batch() = batch;
   Exchange result;
   v1::ServerMessage reply;
-  if (stream->Write(hello) && stream->Write(message) && stream->Read(&reply) && reply.has_ack()) {
-    result.acked = reply.ack().up_to_seq();
+  if (stream->Write(hello) && stream->Read(&reply) && reply.has_ack()) {
+    result.held = reply.ack().up_to_seq();
+    if (stream->Write(message) && stream->Read(&reply) && reply.has_ack()) {
+      result.acked = reply.ack().up_to_seq();
+    }
   }
   stream->WritesDone();
   result.status = stream->Finish();
@@ -119,9 +124,11 @@ TEST_F(EndToEndTest, ReplayedBatchIsAckedAndStoredOnce) {
   const v1::EventBatch batch = service::testing::MakeBatch(1, 3);
   const Exchange first = SendBatch(*stub, batch);
   ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  EXPECT_EQ(first.held, 0u);
   EXPECT_EQ(first.acked, 3u);
   const Exchange replay = SendBatch(*stub, batch);
   ASSERT_TRUE(replay.status.ok()) << replay.status.error_message();
+  EXPECT_EQ(replay.held, 3u);
   EXPECT_EQ(replay.acked, 3u);
   EXPECT_EQ(ExportEvents(server.config()).size(), 3u);
 }
@@ -129,11 +136,12 @@ TEST_F(EndToEndTest, ReplayedBatchIsAckedAndStoredOnce) {
 TEST_F(EndToEndTest, InvalidAndOversizeBatchesAreRefusedAndNothingIsStored) {
   ServerUnderTest server(dir_.path(), pki());
   auto stub = MakeStub(pki(), server.port(), "device");
-  v1::EventBatch gap = service::testing::MakeBatch(1, 3);
-  gap.mutable_events(2)->set_seq(7);
-  const Exchange invalid = SendBatch(*stub, gap);
+  v1::EventBatch backwards = service::testing::MakeBatch(1, 3);
+  backwards.mutable_events(2)->set_seq(2);
+  backwards.set_last_seq(2);
+  const Exchange invalid = SendBatch(*stub, backwards);
   EXPECT_EQ(invalid.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(invalid.status.error_message(), HasSubstr("event 2 has seq 7"));
+  EXPECT_THAT(invalid.status.error_message(), HasSubstr("event 2 has seq 2"));
 
   v1::EventBatch huge = service::testing::MakeBatch(1, 1);
   huge.mutable_events(0)->set_reason(std::string(3 << 20, 'x'));
@@ -142,7 +150,7 @@ TEST_F(EndToEndTest, InvalidAndOversizeBatchesAreRefusedAndNothingIsStored) {
 
   EXPECT_TRUE(ExportEvents(server.config()).empty());
   EXPECT_EQ(server.Stop(), 0);
-  EXPECT_THAT(server.err(), HasSubstr("not stored: event 2 has seq 7"));
+  EXPECT_THAT(server.err(), HasSubstr("not stored: event 2 has seq 2"));
   EXPECT_THAT(server.err(), Not(HasSubstr(std::string(100, 'x'))));  // no payloads in logs
 }
 

@@ -28,8 +28,11 @@ TEST(ValidateBatchTest, RejectsBadSequenceRanges) {
   batch.set_first_seq(2);
   EXPECT_THAT(Invalid(batch), HasSubstr("does not match"));
   batch = MakeBatch(3, 5);
+  batch.mutable_events(1)->set_seq(3);
+  EXPECT_THAT(Invalid(batch), HasSubstr("event 1 has seq 3, not above the one before it"));
+  batch = MakeBatch(3, 5);
   batch.mutable_events(1)->set_seq(9);
-  EXPECT_THAT(Invalid(batch), HasSubstr("event 1 has seq 9; expected 4"));
+  EXPECT_THAT(Invalid(batch), HasSubstr("event 2 has seq 5, not above"));
   batch = MakeBatch(0, 0);
   EXPECT_THAT(Invalid(batch), HasSubstr("batch range 0..0"));
   batch = MakeBatch(1, 1);
@@ -37,6 +40,16 @@ TEST(ValidateBatchTest, RejectsBadSequenceRanges) {
   batch.set_last_seq(UINT64_MAX);
   batch.mutable_events(0)->set_seq(UINT64_MAX);
   EXPECT_THAT(Invalid(batch), HasSubstr("does not match"));
+}
+
+TEST(ValidateBatchTest, AcceptsGapsTheAgentReported) {
+  // Events the agent dropped (spool full) or lost (damage) leave holes; a spool_dropped or
+  // spool_damaged event names them.
+  v1::EventBatch batch = MakeBatch(3, 5);
+  batch.mutable_events(1)->set_seq(4);
+  batch.mutable_events(2)->set_seq(9);
+  batch.set_last_seq(9);
+  EXPECT_TRUE(ValidateBatch(batch).ok());
 }
 
 TEST(ValidateBatchTest, RejectsTooManyEvents) {
@@ -85,6 +98,41 @@ TEST(IngestTest, StoresAndReturnsTheSeqToAck) {
                   })
                   .ok());
   EXPECT_EQ(rows, 3);
+}
+
+TEST(IngestTest, AnswersAHelloWithTheHighestStoredSeq) {
+  candor::testing::TempDir dir;
+  auto store = SqliteStore::Open(dir / "s.db", {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  Ingest ingest(**store, [] { return EventStore::Clock::now(); });
+  const DeviceIdentity device{"acme", "dev-1"};
+  EXPECT_EQ(*ingest.HighestSeq(device), 0u);
+  ASSERT_TRUE(ingest.HandleBatch(device, MakeBatch(1, 7)).ok());
+  EXPECT_EQ(*ingest.HighestSeq(device), 7u);
+  EXPECT_EQ(*ingest.HighestSeq(DeviceIdentity{"acme", "dev-2"}), 0u);
+}
+
+TEST(IngestTest, SlowsDownAFloodingDeviceAndNotTheOthers) {
+  candor::testing::TempDir dir;
+  auto store = SqliteStore::Open(dir / "s.db", {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  RateLimiter::Clock::time_point now{};
+  RateLimiter limiter({.per_second = 100, .burst = 10}, [&now] { return now; });
+  Ingest ingest(
+      **store, [] { return EventStore::Clock::now(); }, &limiter);
+  const DeviceIdentity flooder{"acme", "dev-1"};
+  const DeviceIdentity quiet{"acme", "dev-2"};
+  EXPECT_EQ(*ingest.HandleBatch(flooder, MakeBatch(1, 10)), 10u);
+  const auto refused = ingest.HandleBatch(flooder, MakeBatch(11, 11));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(*ingest.HighestSeq(flooder), 10u);  // nothing of the refused batch stored
+  EXPECT_EQ(*ingest.HandleBatch(quiet, MakeBatch(1, 10)), 10u);
+  now += std::chrono::milliseconds(50);  // 5 tokens back
+  EXPECT_EQ(*ingest.HandleBatch(flooder, MakeBatch(11, 15)), 15u);
+  EXPECT_FALSE(ingest.HandleBatch(flooder, MakeBatch(16, 16)).ok());
+  now += std::chrono::seconds(60);  // refills up to the burst only
+  EXPECT_TRUE(ingest.HandleBatch(flooder, MakeBatch(16, 25)).ok());
+  EXPECT_FALSE(ingest.HandleBatch(flooder, MakeBatch(26, 26)).ok());
 }
 
 }  // namespace
