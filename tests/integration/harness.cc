@@ -27,12 +27,14 @@ std::string DeviceUri(const std::filesystem::path& pki) {
   return Trim(ReadFile(pki / "device.uri"));
 }
 
-ServerUnderTest::ServerUnderTest(const std::filesystem::path& dir, const std::filesystem::path& pki)
+ServerUnderTest::ServerUnderTest(const std::filesystem::path& dir, const std::filesystem::path& pki,
+                                 int port, const std::string& extra_config)
     : config_(dir / "server.yaml") {
-  WriteFile(config_, "listen: 127.0.0.1:0\ntls:\n  cert: " + (pki / "server.pem").string() +
+  WriteFile(config_, "listen: 127.0.0.1:" + std::to_string(port) +
+                         "\ntls:\n  cert: " + (pki / "server.pem").string() +
                          "\n  key: " + (pki / "server.key").string() +
                          "\n  client_ca: " + (pki / "ca.pem").string() +
-                         "\nstorage: " + (dir / "server.db").string() + "\n");
+                         "\nstorage: " + (dir / "server.db").string() + "\n" + extra_config);
   process_ = std::make_unique<Process>(
       std::vector<std::string>{CANDOR_SERVER_BIN, "--config", config_.string()});
   std::optional<std::string> line =
@@ -43,6 +45,20 @@ ServerUnderTest::ServerUnderTest(const std::filesystem::path& dir, const std::fi
 
 int ServerUnderTest::Stop() {
   return process_->Stop(SIGTERM, std::chrono::seconds(20)).value_or(-1);
+}
+
+void ServerUnderTest::Kill() { process_->Stop(SIGKILL, std::chrono::seconds(20)); }
+
+void WriteManyChecksPolicy(const std::filesystem::path& dir, int version, int checks,
+                           const std::string& interval, const std::string& prefix) {
+  std::string policy =
+      "apiVersion: candor/v1\nkind: Policy\nmetadata: {name: test, tenant: demo, version: " +
+      std::to_string(version) + "}\nnotice: Integration test policy.\nchecks:\n";
+  for (int i = 0; i < checks; ++i) {
+    policy += "  - {id: " + prefix + std::to_string(i) +
+              ", collector: os_info, interval: " + interval + "}\n";
+  }
+  WriteFile(dir / "policy.yaml", policy);
 }
 
 void WritePolicy(const std::filesystem::path& dir, int version, const std::string& interval) {
@@ -56,7 +72,8 @@ void WritePolicy(const std::filesystem::path& dir, int version, const std::strin
 
 std::filesystem::path WriteAgentConfig(const std::filesystem::path& dir,
                                        const std::filesystem::path& pki, int port,
-                                       const std::string& cert_name, const std::string& ca_name) {
+                                       const std::string& cert_name, const std::string& ca_name,
+                                       const std::string& extra) {
   const std::filesystem::path config = dir / ("agent-" + cert_name + "-" + ca_name + ".yaml");
   if (!std::filesystem::exists(dir / "policy.yaml")) WritePolicy(dir, 2);
   WriteFile(config, "server: localhost:" + std::to_string(port) +
@@ -64,7 +81,7 @@ std::filesystem::path WriteAgentConfig(const std::filesystem::path& dir,
                         "\n  cert: " + (pki / (cert_name + ".pem")).string() +
                         "\n  key: " + (pki / (cert_name + ".key")).string() +
                         "\nstate_dir: " + (dir / ("state-" + cert_name)).string() +
-                        "\npolicy: policy.yaml\nconnect_timeout: 2s\n");
+                        "\npolicy: policy.yaml\nconnect_timeout: 2s\n" + extra);
   return config;
 }
 

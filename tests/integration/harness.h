@@ -22,14 +22,18 @@ void MakePki(const std::filesystem::path& dir);
 // The device URI that dev-pki.sh put in device.pem.
 std::string DeviceUri(const std::filesystem::path& pki);
 
-// candor-server running on 127.0.0.1:0 with SQLite storage in `dir`.
+// candor-server running on 127.0.0.1:`port` (0: any free port) with SQLite storage in
+// `dir`; `extra_config` is appended to its config file.
 class ServerUnderTest {
  public:
-  ServerUnderTest(const std::filesystem::path& dir, const std::filesystem::path& pki);
+  ServerUnderTest(const std::filesystem::path& dir, const std::filesystem::path& pki, int port = 0,
+                  const std::string& extra_config = "");
   int port() const { return port_; }
   const std::filesystem::path& config() const { return config_; }
   // SIGTERM and wait; the exit code (-1 if it did not exit in time).
   int Stop();
+  // SIGKILL: no chance to finish anything.
+  void Kill();
   std::string err() const { return process_ ? process_->err() : ""; }
 
  private:
@@ -41,13 +45,19 @@ class ServerUnderTest {
 // Writes `dir`/policy.yaml: one os_info check every `interval`, at `version`.
 void WritePolicy(const std::filesystem::path& dir, int version, const std::string& interval = "1h");
 
+// Writes `dir`/policy.yaml with `checks` os_info checks (ids `prefix`0, `prefix`1, ...)
+// every `interval`.
+void WriteManyChecksPolicy(const std::filesystem::path& dir, int version, int checks,
+                           const std::string& interval, const std::string& prefix = "c");
+
 // Writes an agent config for `port` using the device certificate `cert_name` (e.g.
 // "device" or "rogue-device") and `ca_name` to verify the server; the policy is
-// `dir`/policy.yaml (version 2 unless written before).
+// `dir`/policy.yaml (version 2 unless written before). `extra` is appended as is.
 std::filesystem::path WriteAgentConfig(const std::filesystem::path& dir,
                                        const std::filesystem::path& pki, int port,
                                        const std::string& cert_name = "device",
-                                       const std::string& ca_name = "ca");
+                                       const std::string& ca_name = "ca",
+                                       const std::string& extra = "");
 
 RunResult RunAgentOnce(const std::filesystem::path& agent_config);
 
