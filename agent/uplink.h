@@ -26,7 +26,7 @@ class Uplink {
                                                         std::string agent_version);
 
   // Batches sent before waiting for an ack: the server stores one while the next arrives.
-  static constexpr size_t kWindow = 4;
+  static constexpr size_t kWindow = 8;
 
   // Delivers every durable event of `spool`, retrying the connection until `deadline`.
   // OK once all are acknowledged; kUnavailable, kResourceExhausted (the server asks to

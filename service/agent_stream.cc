@@ -1,6 +1,8 @@
 #include "service/agent_stream.h"
 
+#include <deque>
 #include <iostream>
+#include <mutex>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -15,39 +17,62 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-// One agent stream. Reads, stores and acks strictly one batch at a time, so there is never
-// more than one read or write outstanding. Deletes itself in OnDone.
+// One agent stream. Batches are handed to the BatchWriter as they arrive, up to kWindow
+// ahead of their acks, so the next batch is read and parsed while the previous one
+// commits; acks go back in order, each only after its commit. Deletes itself once gRPC is
+// done with it (OnDone) and no stored-callback is outstanding.
 class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ServerMessage> {
  public:
-  AgentStream(Ingest& ingest, StreamTracker& tracker, grpc::CallbackServerContext* context)
-      : ingest_(ingest), tracker_(tracker), peer_(context->peer()) {
+  static constexpr int kWindow = 8;
+
+  AgentStream(Ingest& ingest, BatchWriter& writer, StreamTracker& tracker,
+              grpc::CallbackServerContext* context)
+      : ingest_(ingest), writer_(writer), tracker_(tracker), peer_(context->peer()) {
     tracker_.Add();
+    std::lock_guard<std::mutex> lock(mu_);
     absl::StatusOr<DeviceIdentity> identity = IdentityFromAuthContext(*context->auth_context());
     if (!identity.ok()) {
       Log(absl::StrCat("refused stream from ", peer_, ": ", identity.status().message()));
-      Finish(ToGrpc(identity.status()));
+      FinishLocked(ToGrpc(identity.status()));
       return;
     }
     device_ = *identity;
-    StartRead(&in_);
+    StartReadLocked();
   }
 
   void OnReadDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    reading_ = false;
+    if (finished_) return;
     if (!ok) {  // the agent closed its side, or the call was cancelled
-      Finish(grpc::Status::OK);
+      read_closed_ = true;
+      FinishIfDrained();
       return;
     }
     switch (in_.body_case()) {
-      case v1::AgentMessage::kHello:
+      case v1::AgentMessage::kHello: {
         if (hello_seen_) return Reject("a second hello on one stream");
         hello_seen_ = true;
         Log(absl::StrCat("device ", device_->ToString(), " connected from ", peer_, " (agent ",
                          in_.hello().agent_version(), ")"));
-        AnswerHello();
+        // Tell the agent the highest seq already stored for it, so it never reuses one.
+        absl::StatusOr<uint64_t> highest = ingest_.HighestSeq(*device_);
+        if (!highest.ok()) {
+          Log(absl::StrCat("hello from ", device_->ToString(), " (", peer_,
+                           ") not answered: ", highest.status().message()));
+          FinishLocked(ToGrpc(highest.status()));
+          return;
+        }
+        QueueAck(*highest);
+        StartReadLocked();
         return;
+      }
       case v1::AgentMessage::kBatch:
         if (!hello_seen_) return Reject("the first message must be a hello");
-        HandleBatch();
+        ++in_flight_;
+        writer_.Submit(*device_, std::move(*in_.mutable_batch()),
+                       [this](absl::StatusOr<uint64_t> acked) { OnStored(std::move(acked)); });
+        if (in_flight_ < kWindow) StartReadLocked();
         return;
       default:
         return Reject("unknown message");
@@ -55,61 +80,124 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   }
 
   void OnWriteDone(bool ok) override {
-    if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "ack could not be sent"));
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (deferred_finish_) {
+      Finish(*deferred_finish_);
       return;
     }
-    StartRead(&in_);
+    if (finished_) return;
+    if (!ok) {
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "ack could not be sent"));
+      return;
+    }
+    if (!acks_.empty()) {
+      WriteNextAck();
+      return;
+    }
+    FinishIfDrained();
   }
 
   void OnDone() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+      if (in_flight_ > 0) return;  // the last OnStored deletes this
+    }
+    Destroy();
+  }
+
+ private:
+  // On the writer thread, once the batch is committed (or refused).
+  void OnStored(absl::StatusOr<uint64_t> acked) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --in_flight_;
+      if (!done_) {
+        Stored(std::move(acked));
+        return;
+      }
+      if (in_flight_ > 0) return;
+    }
+    Destroy();
+  }
+
+  void Stored(absl::StatusOr<uint64_t> acked) {
+    if (finished_) return;
+    if (!acked.ok()) {
+      // A flood (kResourceExhausted) is expected; one line per refusal would be a flood too.
+      if (!absl::IsResourceExhausted(acked.status())) {
+        Log(absl::StrCat("batch from ", device_->ToString(), " (", peer_,
+                         ") not stored: ", acked.status().message()));
+      }
+      FinishLocked(ToGrpc(acked.status()));
+      return;
+    }
+    QueueAck(*acked);
+    if (!reading_ && !read_closed_ && in_flight_ < kWindow) StartReadLocked();
+  }
+
+  void StartReadLocked() {
+    reading_ = true;
+    StartRead(&in_);
+  }
+
+  void QueueAck(uint64_t seq) {
+    acks_.push_back(seq);
+    if (!writing_) WriteNextAck();
+  }
+
+  void WriteNextAck() {
+    out_.mutable_ack()->set_up_to_seq(acks_.front());
+    acks_.pop_front();
+    writing_ = true;
+    StartWrite(&out_);
+  }
+
+  // The agent is done sending and every batch is stored and acknowledged.
+  void FinishIfDrained() {
+    if (read_closed_ && in_flight_ == 0 && acks_.empty() && !writing_) {
+      FinishLocked(grpc::Status::OK);
+    }
+  }
+
+  // Finishes once; after an ack in flight when there is one.
+  void FinishLocked(grpc::Status status) {
+    if (finished_) return;
+    finished_ = true;
+    if (writing_) {
+      deferred_finish_ = std::move(status);
+      return;
+    }
+    Finish(std::move(status));
+  }
+
+  void Reject(absl::string_view why) {
+    Log(absl::StrCat("protocol error from ", device_->ToString(), " (", peer_, "): ", why));
+    FinishLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(why)));
+  }
+
+  void Destroy() {
     StreamTracker& tracker = tracker_;
     delete this;
     tracker.Remove();
   }
 
- private:
-  void HandleBatch() {
-    // Stores synchronously on this callback thread: the ack must follow the commit.
-    absl::StatusOr<uint64_t> acked = ingest_.HandleBatch(*device_, in_.batch());
-    if (absl::IsResourceExhausted(acked.status())) {
-      // Expected under a flood; one line per refused stream would be a flood of its own.
-      Finish(ToGrpc(acked.status()));
-      return;
-    }
-    if (!acked.ok()) {
-      Log(absl::StrCat("batch from ", device_->ToString(), " (", peer_,
-                       ") not stored: ", acked.status().message()));
-      Finish(ToGrpc(acked.status()));
-      return;
-    }
-    out_.mutable_ack()->set_up_to_seq(*acked);
-    StartWrite(&out_);
-  }
-
-  // Tells the agent the highest seq already stored for it, so it never reuses one.
-  void AnswerHello() {
-    absl::StatusOr<uint64_t> highest = ingest_.HighestSeq(*device_);
-    if (!highest.ok()) {
-      Log(absl::StrCat("hello from ", device_->ToString(), " (", peer_,
-                       ") not answered: ", highest.status().message()));
-      Finish(ToGrpc(highest.status()));
-      return;
-    }
-    out_.mutable_ack()->set_up_to_seq(*highest);
-    StartWrite(&out_);
-  }
-
-  void Reject(absl::string_view why) {
-    Log(absl::StrCat("protocol error from ", device_->ToString(), " (", peer_, "): ", why));
-    Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(why)));
-  }
-
   Ingest& ingest_;
+  BatchWriter& writer_;
   StreamTracker& tracker_;
   const std::string peer_;
+  std::mutex mu_;
   std::optional<DeviceIdentity> device_;
   bool hello_seen_ = false;
+  bool reading_ = false;
+  bool read_closed_ = false;
+  bool writing_ = false;
+  bool finished_ = false;
+  bool done_ = false;
+  int in_flight_ = 0;  // batches with the writer
+  std::optional<grpc::Status> deferred_finish_;
+  std::deque<uint64_t> acks_;
   v1::AgentMessage in_;
   v1::ServerMessage out_;
 };
@@ -138,7 +226,7 @@ void StreamTracker::WaitUntilIdle() {
 
 grpc::ServerBidiReactor<v1::AgentMessage, v1::ServerMessage>* AgentServiceImpl::Connect(
     grpc::CallbackServerContext* context) {
-  return new AgentStream(ingest_, tracker_, context);
+  return new AgentStream(ingest_, writer_, tracker_, context);
 }
 
 }  // namespace candor::service

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "candor/v1/agent_service.grpc.pb.h"
+#include "service/batch_writer.h"
 #include "service/ingest.h"
 
 namespace candor::service {
@@ -30,14 +31,17 @@ class StreamTracker {
 
 class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
-  // `ingest` and `tracker` must outlive the gRPC server this service is registered with.
-  AgentServiceImpl(Ingest& ingest, StreamTracker& tracker) : ingest_(ingest), tracker_(tracker) {}
+  // `ingest`, `writer` and `tracker` must outlive the gRPC server this service is
+  // registered with.
+  AgentServiceImpl(Ingest& ingest, BatchWriter& writer, StreamTracker& tracker)
+      : ingest_(ingest), writer_(writer), tracker_(tracker) {}
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::ServerMessage>* Connect(
       grpc::CallbackServerContext* context) override;
 
  private:
   Ingest& ingest_;
+  BatchWriter& writer_;
   StreamTracker& tracker_;
 };
 

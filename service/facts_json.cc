@@ -1,39 +1,109 @@
 #include "service/facts_json.h"
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <string>
 #include <vector>
 
-#include "nlohmann/json.hpp"
-
 namespace candor::service {
+namespace {
+
+// Appends `text` as a JSON string. Ingest has checked that it is valid UTF-8, so only
+// quotes, backslashes and control characters need escaping.
+void AppendString(std::string& out, const std::string& text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (byte < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[byte >> 4]);
+          out.push_back(kHex[byte & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+template <typename T>
+void AppendNumber(std::string& out, T value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, result.ptr);
+}
+
+}  // namespace
 
 std::string FactsToJson(const v1::Event& event) {
-  nlohmann::json object = nlohmann::json::object();
-  for (const auto& [key, value] : event.facts()) {
+  // Keys in sorted order, so equal facts give equal text.
+  std::vector<const google::protobuf::MapPair<std::string, v1::FactValue>*> facts;
+  facts.reserve(event.facts().size());
+  for (const auto& entry : event.facts()) facts.push_back(&entry);
+  std::sort(facts.begin(), facts.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+
+  std::string out = "{";
+  for (const auto* fact : facts) {
+    if (out.size() > 1) out.push_back(',');
+    AppendString(out, fact->first);
+    out.push_back(':');
+    const v1::FactValue& value = fact->second;
     switch (value.kind_case()) {
       case v1::FactValue::kText:
-        object[key] = value.text();
+        AppendString(out, value.text());
         break;
       case v1::FactValue::kInteger:
-        object[key] = value.integer();
+        AppendNumber(out, value.integer());
         break;
       case v1::FactValue::kFlag:
-        object[key] = value.flag();
+        out += value.flag() ? "true" : "false";
         break;
       case v1::FactValue::kNumber:
-        object[key] = value.number();
+        // JSON has no NaN or infinity.
+        if (std::isfinite(value.number())) {
+          AppendNumber(out, value.number());
+        } else {
+          out += "null";
+        }
         break;
-      case v1::FactValue::kList:
-        object[key] =
-            std::vector<std::string>(value.list().values().begin(), value.list().values().end());
+      case v1::FactValue::kList: {
+        out.push_back('[');
+        bool first = true;
+        for (const std::string& item : value.list().values()) {
+          if (!first) out.push_back(',');
+          first = false;
+          AppendString(out, item);
+        }
+        out.push_back(']');
         break;
+      }
       case v1::FactValue::KIND_NOT_SET:
-        object[key] = nullptr;
+        out += "null";
         break;
     }
   }
-  // nlohmann::json keeps object keys sorted, so equal facts give equal text.
-  return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out.push_back('}');
+  return out;
 }
 
 }  // namespace candor::service

@@ -44,7 +44,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
       [] { return RateLimiter::Clock::now(); });
   server->ingest_ = std::make_unique<Ingest>(
       *server->store_, [] { return EventStore::Clock::now(); }, server->limiter_.get());
-  server->agent_service_ = std::make_unique<AgentServiceImpl>(*server->ingest_, server->tracker_);
+  server->writer_ = std::make_unique<BatchWriter>(*server->ingest_);
+  server->agent_service_ =
+      std::make_unique<AgentServiceImpl>(*server->ingest_, *server->writer_, server->tracker_);
 
   // Mutual TLS: a client without a certificate issued by tls.client_ca never reaches a call.
   grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);

@@ -34,6 +34,7 @@ class Server {
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Ingest> ingest_;
+  std::unique_ptr<BatchWriter> writer_;
   StreamTracker tracker_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<grpc::Server> grpc_server_;

@@ -15,6 +15,8 @@ struct sqlite3;
 
 namespace candor::service {
 
+class Statement;
+
 class SqliteStore final : public EventStore {
  public:
   struct Options {
@@ -37,11 +39,12 @@ class SqliteStore final : public EventStore {
   absl::Status ForEachEvent(const std::function<void(const StoredEvent&)>& visit) override;
 
  private:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  explicit SqliteStore(sqlite3* db);
   absl::Status Migrate();
 
   std::mutex mu_;
   sqlite3* db_;
+  std::unique_ptr<Statement> insert_;  // prepared once, reused for every batch
 };
 
 }  // namespace candor::service
