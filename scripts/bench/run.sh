@@ -12,7 +12,8 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCANDOR_BENCH=ON -DCANDOR_BUILD_TESTS=OFF \
   "${launcher[@]}" >/dev/null
-cmake --build "$build" -j "$(nproc)" --target bench_policy_load bench_schedule_hour
+cmake --build "$build" -j "$(nproc)" --target bench_policy_load bench_schedule_hour bench_spool \
+  bench_delivery
 
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r)"
 echo "== policy of 1,000 checks: load and validate, against yaml-cpp's plain load"
@@ -20,3 +21,7 @@ echo "== policy of 1,000 checks: load and validate, against yaml-cpp's plain loa
   --benchmark_report_aggregates_only=true
 echo "== an hour of simulated schedule, 50 checks"
 "$build/scripts/bench/bench_schedule_hour"
+echo "== spool: appends with group commit against fsync per event; recovery of 1 GiB"
+"$build/scripts/bench/bench_spool" "$build/bench-spool"
+echo "== delivery from one agent over mTLS: the server storing in SQLite against a bare sink"
+"$build/scripts/bench/bench_delivery" "$build/bench-delivery" 2>/dev/null
