@@ -154,6 +154,21 @@ TEST_F(EndToEndTest, InvalidAndOversizeBatchesAreRefusedAndNothingIsStored) {
   EXPECT_THAT(server.err(), Not(HasSubstr(std::string(100, 'x'))));  // no payloads in logs
 }
 
+TEST_F(EndToEndTest, AFloodingDeviceIsSlowedDownAndNothingOfTheRefusedBatchIsStored) {
+  ServerUnderTest server(dir_.path(), pki(), 0,
+                         "device_limits:\n  events_per_second: 10\n  burst: 1000\n");
+  auto stub = MakeStub(pki(), server.port(), "device");
+  const Exchange first = SendBatch(*stub, service::testing::MakeBatch(1, 1000));
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  EXPECT_EQ(first.acked, 1000u);
+  const Exchange flood = SendBatch(*stub, service::testing::MakeBatch(1001, 1100));
+  EXPECT_EQ(flood.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(flood.status.error_message(), HasSubstr("per-device limit"));
+  EXPECT_FALSE(flood.acked.has_value());
+  EXPECT_EQ(ExportEvents(server.config()).size(), 1000u);
+  EXPECT_THAT(server.err(), Not(HasSubstr("not stored")));  // refusals are not logged one by one
+}
+
 TEST_F(EndToEndTest, UnreachableServerExitsOneAndKeepsEventsForTheNextRun) {
   int port = 0;
   {
