@@ -69,9 +69,19 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
       }
       case v1::AgentMessage::kBatch:
         if (!hello_seen_) return Reject("the first message must be a hello");
-        ++in_flight_;
-        writer_.Submit(*device_, std::move(*in_.mutable_batch()),
-                       [this](absl::StatusOr<uint64_t> acked) { OnStored(std::move(acked)); });
+        {
+          // Validation and the rate limit here, on this stream's thread; the writer only
+          // commits.
+          absl::StatusOr<PreparedBatch> prepared =
+              ingest_.Prepare(*device_, std::move(*in_.mutable_batch()));
+          if (!prepared.ok()) {
+            Refused(prepared.status());
+            return;
+          }
+          ++in_flight_;
+          writer_.Submit(*device_, std::move(*prepared),
+                         [this](absl::StatusOr<uint64_t> acked) { OnStored(std::move(acked)); });
+        }
         if (in_flight_ < kWindow) StartReadLocked();
         return;
       default:
@@ -122,15 +132,19 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
     Destroy();
   }
 
+  void Refused(const absl::Status& status) {
+    // A flood (kResourceExhausted) is expected; one line per refusal would be a flood too.
+    if (!absl::IsResourceExhausted(status)) {
+      Log(absl::StrCat("batch from ", device_->ToString(), " (", peer_,
+                       ") not stored: ", status.message()));
+    }
+    FinishLocked(ToGrpc(status));
+  }
+
   void Stored(absl::StatusOr<uint64_t> acked) {
     if (finished_) return;
     if (!acked.ok()) {
-      // A flood (kResourceExhausted) is expected; one line per refusal would be a flood too.
-      if (!absl::IsResourceExhausted(acked.status())) {
-        Log(absl::StrCat("batch from ", device_->ToString(), " (", peer_,
-                         ") not stored: ", acked.status().message()));
-      }
-      FinishLocked(ToGrpc(acked.status()));
+      Refused(acked.status());
       return;
     }
     QueueAck(*acked);

@@ -1,5 +1,7 @@
 #include "service/batch_writer.h"
 
+#include <vector>
+
 namespace candor::service {
 
 BatchWriter::BatchWriter(Ingest& ingest) : ingest_(ingest) {
@@ -15,9 +17,9 @@ BatchWriter::~BatchWriter() {
   thread_.join();
 }
 
-void BatchWriter::Submit(DeviceIdentity device, v1::EventBatch batch, Done done) {
+void BatchWriter::Submit(DeviceIdentity device, PreparedBatch prepared, Done done) {
   std::lock_guard<std::mutex> lock(mu_);
-  queue_.push_back(Job{std::move(device), std::move(batch), std::move(done)});
+  queue_.push_back(Job{std::move(device), std::move(prepared), std::move(done)});
   wake_.notify_one();
 }
 
@@ -26,10 +28,27 @@ void BatchWriter::Loop() {
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and nothing left
-    Job job = std::move(queue_.front());
-    queue_.pop_front();
+    std::vector<Job> group;
+    int events = 0;
+    while (!queue_.empty() &&
+           (group.empty() ||
+            events + queue_.front().prepared.batch.events_size() <= kMaxGroupEvents)) {
+      events += queue_.front().prepared.batch.events_size();
+      group.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
     lock.unlock();
-    job.done(ingest_.HandleBatch(job.device, job.batch));
+    std::vector<EventStore::BatchToStore> items;
+    items.reserve(group.size());
+    for (const Job& job : group) items.push_back({&job.device, &job.prepared});
+    const absl::Status stored = ingest_.StoreAll(items);
+    for (Job& job : group) {
+      if (stored.ok()) {
+        job.done(job.prepared.batch.last_seq());
+      } else {
+        job.done(stored);
+      }
+    }
     lock.lock();
   }
 }

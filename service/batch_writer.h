@@ -2,7 +2,9 @@
 
 // BatchWriter: stores batches on a thread of its own, in the order they were submitted,
 // so that a stream can read and parse its next batch while the previous one commits.
-// The callback runs on the writer thread after the batch is committed (or refused).
+// Whatever queued up while a transaction was committing is stored together in the next
+// one (group commit, at most kMaxGroupEvents events): one fsync for many batches. The
+// callback runs on the writer thread after the transaction committed (or failed).
 // Thread-safe; the destructor stores what is queued, then joins.
 
 #include <condition_variable>
@@ -21,17 +23,19 @@ namespace candor::service {
 class BatchWriter {
  public:
   using Done = std::function<void(absl::StatusOr<uint64_t> acked)>;
+  static constexpr int kMaxGroupEvents = 20'000;
 
   // `ingest` must outlive this object.
   explicit BatchWriter(Ingest& ingest);
   ~BatchWriter();
 
-  void Submit(DeviceIdentity device, v1::EventBatch batch, Done done);
+  // `prepared` comes from Ingest::Prepare.
+  void Submit(DeviceIdentity device, PreparedBatch prepared, Done done);
 
  private:
   struct Job {
     DeviceIdentity device;
-    v1::EventBatch batch;
+    PreparedBatch prepared;
     Done done;
   };
   void Loop();

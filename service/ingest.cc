@@ -101,12 +101,27 @@ absl::Status ValidateBatch(const v1::EventBatch& batch) {
 
 absl::StatusOr<uint64_t> Ingest::HandleBatch(const DeviceIdentity& device,
                                              const v1::EventBatch& batch) {
+  absl::StatusOr<PreparedBatch> prepared = Prepare(device, batch);
+  if (!prepared.ok()) return prepared.status();
+  return Store(device, *prepared);
+}
+
+absl::StatusOr<PreparedBatch> Ingest::Prepare(const DeviceIdentity& device, v1::EventBatch batch) {
   if (absl::Status s = ValidateBatch(batch); !s.ok()) return s;
   if (limiter_ != nullptr && !limiter_->TryTake(device.device_id, batch.events_size())) {
     return absl::ResourceExhaustedError(
         "this device sends faster than the server's per-device limit; retry later");
   }
-  return store_.StoreBatch(device, batch, clock_());
+  return PrepareBatch(std::move(batch));
+}
+
+absl::StatusOr<uint64_t> Ingest::Store(const DeviceIdentity& device,
+                                       const PreparedBatch& prepared) {
+  return store_.StoreBatch(device, prepared, clock_());
+}
+
+absl::Status Ingest::StoreAll(absl::Span<const EventStore::BatchToStore> batches) {
+  return store_.StoreBatches(batches, clock_());
 }
 
 absl::StatusOr<uint64_t> Ingest::HighestSeq(const DeviceIdentity& device) {

@@ -35,6 +35,14 @@ class Ingest {
   // otherwise.
   absl::StatusOr<uint64_t> HandleBatch(const DeviceIdentity& device, const v1::EventBatch& batch);
 
+  // HandleBatch in two steps, so a stream's thread does the first while the writer thread
+  // commits an earlier batch: validate, apply the rate limit, compute what the store
+  // needs; then store.
+  absl::StatusOr<PreparedBatch> Prepare(const DeviceIdentity& device, v1::EventBatch batch);
+  absl::StatusOr<uint64_t> Store(const DeviceIdentity& device, const PreparedBatch& prepared);
+  // Several prepared batches in one transaction.
+  absl::Status StoreAll(absl::Span<const EventStore::BatchToStore> batches);
+
   // The highest seq stored for the device: the answer to its hello.
   absl::StatusOr<uint64_t> HighestSeq(const DeviceIdentity& device);
 

@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "candor/v1/events.pb.h"
 #include "service/identity.h"
 
@@ -31,6 +33,15 @@ struct StoredEvent {
   uint64_t policy_version = 0;
 };
 
+// A validated batch with what storing it needs computed ahead, off the writer thread.
+struct PreparedBatch {
+  v1::EventBatch batch;
+  std::vector<std::string> facts_json;  // FactsToJson of each event, in order
+};
+
+// Computes facts_json for `batch`.
+PreparedBatch PrepareBatch(v1::EventBatch batch);
+
 class EventStore {
  public:
   using Clock = std::chrono::system_clock;
@@ -41,8 +52,21 @@ class EventStore {
   // same (device, seq) are kept as first stored. Returns batch.last_seq once the
   // transaction is durably committed; on error nothing of the batch is stored.
   virtual absl::StatusOr<uint64_t> StoreBatch(const DeviceIdentity& device,
-                                              const v1::EventBatch& batch,
+                                              const PreparedBatch& prepared,
                                               Clock::time_point received_at) = 0;
+  absl::StatusOr<uint64_t> StoreBatch(const DeviceIdentity& device, const v1::EventBatch& batch,
+                                      Clock::time_point received_at) {
+    return StoreBatch(device, PrepareBatch(batch), received_at);
+  }
+
+  // Several batches, of one device or several, in one transaction (group commit): all
+  // durably stored on OK, none on error.
+  struct BatchToStore {
+    const DeviceIdentity* device;
+    const PreparedBatch* prepared;
+  };
+  virtual absl::Status StoreBatches(absl::Span<const BatchToStore> batches,
+                                    Clock::time_point received_at) = 0;
 
   // The highest seq stored for `device` (0 when none).
   virtual absl::StatusOr<uint64_t> HighestSeq(const DeviceIdentity& device) = 0;

@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "service/facts_json.h"
 
 namespace candor::service {
 namespace {
@@ -170,8 +169,15 @@ absl::Status SqliteStore::Migrate() {
 }
 
 absl::StatusOr<uint64_t> SqliteStore::StoreBatch(const DeviceIdentity& device,
-                                                 const v1::EventBatch& batch,
+                                                 const PreparedBatch& prepared,
                                                  Clock::time_point received_at) {
+  const BatchToStore one{&device, &prepared};
+  if (absl::Status s = StoreBatches({&one, 1}, received_at); !s.ok()) return s;
+  return prepared.batch.last_seq();
+}
+
+absl::Status SqliteStore::StoreBatches(absl::Span<const BatchToStore> batches,
+                                       Clock::time_point received_at) {
   const int64_t received_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(received_at.time_since_epoch()).count();
   std::lock_guard<std::mutex> lock(mu_);
@@ -185,34 +191,35 @@ absl::StatusOr<uint64_t> SqliteStore::StoreBatch(const DeviceIdentity& device,
   }
   Statement& insert = *insert_;
   absl::Status status = insert.status();
-  for (int i = 0; status.ok() && i < batch.events_size(); ++i) {
-    const v1::Event& event = batch.events(i);
-    const std::string facts = FactsToJson(event);
-    sqlite3_reset(insert.get());
-    // The batch and `facts` outlive the step: bind without copying.
-    insert.BindStaticText(1, device.device_id);
-    insert.BindInt(2, static_cast<int64_t>(event.seq()));
-    insert.BindStaticText(3, device.tenant);
-    insert.BindStaticText(4, event.collector());
-    insert.BindStaticText(5, event.check_id());
-    insert.BindStaticText(6, StatusText(event.status()));
-    insert.BindStaticText(7, event.reason());
-    insert.BindStaticText(8, facts);
-    insert.BindInt(9, ToMillis(event.observed_at()));
-    insert.BindInt(10, received_ms);
-    insert.BindInt(11, static_cast<int64_t>(event.policy_version()));
-    if (const int rc = sqlite3_step(insert.get()); rc != SQLITE_DONE) {
-      status = SqliteError(db_, rc, "insert event");
+  for (const BatchToStore& item : batches) {
+    const DeviceIdentity& device = *item.device;
+    const v1::EventBatch& batch = item.prepared->batch;
+    for (int i = 0; status.ok() && i < batch.events_size(); ++i) {
+      const v1::Event& event = batch.events(i);
+      const std::string& facts = item.prepared->facts_json[static_cast<size_t>(i)];
+      sqlite3_reset(insert.get());
+      // The batch and `facts` outlive the step: bind without copying.
+      insert.BindStaticText(1, device.device_id);
+      insert.BindInt(2, static_cast<int64_t>(event.seq()));
+      insert.BindStaticText(3, device.tenant);
+      insert.BindStaticText(4, event.collector());
+      insert.BindStaticText(5, event.check_id());
+      insert.BindStaticText(6, StatusText(event.status()));
+      insert.BindStaticText(7, event.reason());
+      insert.BindStaticText(8, facts);
+      insert.BindInt(9, ToMillis(event.observed_at()));
+      insert.BindInt(10, received_ms);
+      insert.BindInt(11, static_cast<int64_t>(event.policy_version()));
+      if (const int rc = sqlite3_step(insert.get()); rc != SQLITE_DONE) {
+        status = SqliteError(db_, rc, "insert event");
+      }
     }
   }
   sqlite3_reset(insert.get());
   sqlite3_clear_bindings(insert.get());
   if (status.ok()) status = Exec(db_, "COMMIT");
-  if (!status.ok()) {
-    Exec(db_, "ROLLBACK").IgnoreError();
-    return status;
-  }
-  return batch.last_seq();
+  if (!status.ok()) Exec(db_, "ROLLBACK").IgnoreError();
+  return status;
 }
 
 absl::StatusOr<uint64_t> SqliteStore::HighestSeq(const DeviceIdentity& device) {

@@ -33,7 +33,10 @@ class SqliteStore final : public EventStore {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  absl::StatusOr<uint64_t> StoreBatch(const DeviceIdentity& device, const v1::EventBatch& batch,
+  using EventStore::StoreBatch;
+  absl::Status StoreBatches(absl::Span<const BatchToStore> batches,
+                            Clock::time_point received_at) override;
+  absl::StatusOr<uint64_t> StoreBatch(const DeviceIdentity& device, const PreparedBatch& prepared,
                                       Clock::time_point received_at) override;
   absl::StatusOr<uint64_t> HighestSeq(const DeviceIdentity& device) override;
   absl::Status ForEachEvent(const std::function<void(const StoredEvent&)>& visit) override;
