@@ -33,6 +33,33 @@ TEST(AgentConfigTest, LoadsAGoodFileResolvingRelativePaths) {
   EXPECT_EQ(config->connect_timeout, std::chrono::seconds(20));
 }
 
+TEST(AgentConfigTest, SpoolAndBackoffHaveDefaultsAndCanBeSet) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "agent.yaml", kGood);
+  absl::StatusOr<AgentConfig> config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->spool.max_bytes, uint64_t{256} << 20);
+  EXPECT_EQ(config->spool.sync_interval, std::chrono::milliseconds(200));
+  EXPECT_EQ(config->reconnect_max_backoff, std::chrono::minutes(5));
+
+  testing::WriteFile(dir / "agent.yaml",
+                     std::string(kGood) +
+                         "reconnect_max_backoff: 1m\nspool: {max_mib: 64, sync_interval_ms: 50}\n");
+  config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->spool.max_bytes, uint64_t{64} << 20);
+  EXPECT_EQ(config->spool.sync_interval, std::chrono::milliseconds(50));
+  EXPECT_EQ(config->reconnect_max_backoff, std::chrono::minutes(1));
+
+  testing::WriteFile(dir / "agent.yaml",
+                     std::string(kGood) + "spool: {max_mib: 1, sync_intervall_ms: 50}\n");
+  config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("spool.max_mib"));
+  EXPECT_THAT(message, HasSubstr("did you mean \"sync_interval_ms\""));
+}
+
 TEST(AgentConfigTest, UnknownKeyNamesFileLineAndNearestKey) {
   testing::TempDir dir;
   std::string text = kGood;

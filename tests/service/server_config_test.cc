@@ -47,6 +47,30 @@ strage: other.db
                                  "\"storage\"?"));
 }
 
+TEST(ServerConfigTest, DeviceLimitsHaveDefaultsAndBounds) {
+  candor::testing::TempDir dir;
+  const std::string base =
+      "listen: 127.0.0.1:0\ntls: {cert: a, key: b, client_ca: c}\nstorage: d\n";
+  candor::testing::WriteFile(dir / "server.yaml", base);
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->device_limits.events_per_second, 2000);
+  EXPECT_EQ(config->device_limits.burst, 20000);
+
+  candor::testing::WriteFile(dir / "server.yaml",
+                             base + "device_limits: {events_per_second: 0, burst: 5000}\n");
+  config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->device_limits.events_per_second, 0);
+  EXPECT_EQ(config->device_limits.burst, 5000);
+
+  // A burst smaller than one full batch would refuse every full batch.
+  candor::testing::WriteFile(dir / "server.yaml", base + "device_limits: {burst: 10}\n");
+  config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("device_limits.burst"));
+}
+
 TEST(ServerConfigTest, BadListenAddress) {
   candor::testing::TempDir dir;
   candor::testing::WriteFile(dir / "server.yaml",

@@ -47,6 +47,36 @@ class SqliteStoreTest : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
 };
 
+TEST_F(SqliteStoreTest, StoresSeveralDevicesBatchesInOneTransaction) {
+  const DeviceIdentity other{"globex", "dev-9"};
+  const PreparedBatch first = PrepareBatch(MakeBatch(1, 3));
+  const PreparedBatch second = PrepareBatch(MakeBatch(1, 2));
+  const PreparedBatch third = PrepareBatch(MakeBatch(4, 5));
+  const EventStore::BatchToStore group[] = {
+      {&kDevice, &first}, {&other, &second}, {&kDevice, &third}};
+  ASSERT_TRUE(store_->StoreBatches(group, kNow).ok());
+  EXPECT_EQ(All(*store_).size(), 7u);
+  EXPECT_EQ(*store_->HighestSeq(kDevice), 5u);
+  EXPECT_EQ(*store_->HighestSeq(other), 2u);
+  EXPECT_EQ(CountFromOutside(dir_ / "events.db"), 7);
+}
+
+TEST_F(SqliteStoreTest, AFailedGroupStoresNothingOfIt) {
+  // A second connection holds the write lock, so the group's transaction cannot start.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "events.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto store =
+      SqliteStore::Open(dir_ / "events.db", {.busy_timeout = std::chrono::milliseconds(10)});
+  ASSERT_TRUE(store.ok()) << store.status();
+  const PreparedBatch batch = PrepareBatch(MakeBatch(1, 3));
+  const EventStore::BatchToStore group[] = {{&kDevice, &batch}};
+  EXPECT_EQ((*store)->StoreBatches(group, kNow).code(), absl::StatusCode::kUnavailable);
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(CountFromOutside(dir_ / "events.db"), 0);
+}
+
 TEST_F(SqliteStoreTest, StoresEveryFieldOfABatch) {
   ASSERT_EQ(*store_->StoreBatch(kDevice, MakeBatch(1, 2), kNow), 2u);
   const std::vector<StoredEvent> events = All(*store_);
