@@ -1,6 +1,7 @@
 #include "collectors/host_view.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -74,6 +75,42 @@ absl::StatusOr<std::string> HostView::ReadPrefix(absl::string_view host_path,
   if (!status.ok()) return status;
   content.resize(got);
   return content;
+}
+
+absl::Status HostView::ReadChunks(absl::string_view host_path, size_t chunk_bytes,
+                                  uint64_t max_bytes,
+                                  const std::function<bool(absl::string_view)>& sink) const {
+  const std::filesystem::path path = OnDisk(host_path);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return ErrnoStatus(errno, host_path);
+  std::string buffer(chunk_bytes, '\0');
+  uint64_t total = 0;
+  absl::Status status = absl::OkStatus();
+  while (true) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status = ErrnoStatus(errno, host_path);
+      break;
+    }
+    if (n == 0) break;
+    total += static_cast<uint64_t>(n);
+    if (total > max_bytes) {
+      status = absl::ResourceExhaustedError(
+          absl::StrCat(host_path, ": larger than ", max_bytes, " bytes"));
+      break;
+    }
+    if (!sink(absl::string_view(buffer.data(), static_cast<size_t>(n)))) break;
+  }
+  ::close(fd);
+  return status;
+}
+
+absl::StatusOr<HostView::TimePoint> HostView::ModifiedTime(absl::string_view host_path) const {
+  struct stat st;
+  if (::stat(OnDisk(host_path).c_str(), &st) != 0) return ErrnoStatus(errno, host_path);
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
+      std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
 }
 
 absl::StatusOr<std::string> HostView::ReadFile(absl::string_view host_path,

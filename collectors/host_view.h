@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -48,6 +49,15 @@ class HostView {
 
   // At most the first `max_bytes` of a file of any size (a database's header).
   absl::StatusOr<std::string> ReadPrefix(absl::string_view host_path, size_t max_bytes) const;
+
+  // Streams a file of up to `max_bytes` to `sink` in pieces of at most `chunk_bytes`, for
+  // files too large to hold at once (apt's package lists). Stops early, OK, when `sink`
+  // returns false; kResourceExhausted past `max_bytes`.
+  absl::Status ReadChunks(absl::string_view host_path, size_t chunk_bytes, uint64_t max_bytes,
+                          const std::function<bool(absl::string_view)>& sink) const;
+
+  // When the file was last modified.
+  absl::StatusOr<TimePoint> ModifiedTime(absl::string_view host_path) const;
 
   // The first line of a small file such as /proc/sys/kernel/osrelease, without the newline.
   absl::StatusOr<std::string> ReadLine(absl::string_view host_path) const;
