@@ -58,7 +58,9 @@ DebianVersion SplitLeniently(absl::string_view text) {
   DebianVersion version;
   if (const size_t colon = text.find(':'); colon != absl::string_view::npos) {
     uint64_t epoch = 0;
-    for (char c : text.substr(0, colon)) {
+    absl::string_view digits = text.substr(0, colon);
+    if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+    for (char c : digits) {
       if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) break;
       epoch = std::min<uint64_t>(epoch * 10 + static_cast<uint64_t>(c - '0'),
                                  std::numeric_limits<int32_t>::max());
@@ -92,21 +94,36 @@ absl::StatusOr<DebianVersion> ParseDebianVersion(absl::string_view text) {
   }
   absl::string_view rest = trimmed;
   if (const size_t colon = rest.find(':'); colon != absl::string_view::npos) {
-    const absl::string_view epoch = rest.substr(0, colon);
-    if (epoch.empty()) {
+    // dpkg reads the epoch with strtol: an optional sign, then digits up to the colon.
+    absl::string_view epoch = rest.substr(0, colon);
+    bool negative = false;
+    if (!epoch.empty() && (epoch[0] == '+' || epoch[0] == '-')) {
+      negative = epoch[0] == '-';
+      epoch.remove_prefix(1);
+    }
+    size_t digits = 0;
+    while (digits < epoch.size() &&
+           absl::ascii_isdigit(static_cast<unsigned char>(epoch[digits]))) {
+      ++digits;
+    }
+    if (digits == 0) {
       return absl::InvalidArgumentError(absl::StrCat("epoch in version '", trimmed, "' is empty"));
+    }
+    if (digits != epoch.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("epoch in version '", trimmed, "' is not a number"));
     }
     uint64_t value = 0;
     for (char c : epoch) {
-      if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("epoch in version '", trimmed, "' is not a number"));
-      }
-      value = value * 10 + static_cast<uint64_t>(c - '0');
-      if (value > std::numeric_limits<int32_t>::max()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("epoch in version '", trimmed, "' is too big"));
-      }
+      value = std::min<uint64_t>(value * 10 + static_cast<uint64_t>(c - '0'), uint64_t{1} << 40);
+    }
+    if (negative && value != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("epoch in version '", trimmed, "' is negative"));
+    }
+    if (value > std::numeric_limits<int32_t>::max()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("epoch in version '", trimmed, "' is too big"));
     }
     rest.remove_prefix(colon + 1);
     if (rest.empty()) {
