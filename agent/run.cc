@@ -75,7 +75,11 @@ int RunAgent(const config::AgentConfig& config, bool once) {
   // Appends are fsynced in groups; delivery sends what is durable.
   GroupCommit commit(spool, config.spool.sync_interval, [&delivery] { delivery.Notify(); });
 
-  const collectors::HostView host("/");
+  // Collectors remember a little between runs (when a security update was first seen).
+  collectors::HostView::Options host_options;
+  host_options.state =
+      std::make_shared<collectors::FileStateStore>(config.state_dir / "collector-state");
+  const collectors::HostView host("/", host_options);
   const SystemClock clock;
   boost::asio::io_context io;
   boost::asio::thread_pool pool(kWorkers);

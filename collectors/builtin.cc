@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "collectors/patch/patch_level.h"
 #include "collectors/posture/antivirus.h"
 #include "collectors/posture/auto_login.h"
 #include "collectors/posture/auto_updates.h"
@@ -32,6 +33,7 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<posture::Antivirus>()).IgnoreError();
   registry.Register(std::make_unique<posture::ScreenLock>()).IgnoreError();
   registry.Register(std::make_unique<posture::OsSupport>(posture::kOsEolTable)).IgnoreError();
+  registry.Register(std::make_unique<PatchLevel>()).IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {

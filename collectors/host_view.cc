@@ -36,7 +36,8 @@ HostView::HostView(std::filesystem::path root, Options options)
     : root_(std::move(root)),
       live_(std::filesystem::path(root_).lexically_normal() == "/"),
       runner_(std::move(options.runner)),
-      now_(std::move(options.now)) {
+      now_(std::move(options.now)),
+      state_(std::move(options.state)) {
   if (runner_ == nullptr) {
     if (live_) {
       runner_ = std::make_shared<SystemProgramRunner>(SystemProgramRunner::DefaultAllowlist(),

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "collectors/program_runner.h"
+#include "collectors/state_store.h"
 
 namespace candor::collectors {
 
@@ -32,6 +33,8 @@ class HostView {
     std::shared_ptr<const ProgramRunner> runner;
     // Default: the system clock.
     std::function<TimePoint()> now;
+    // What collectors remember between runs; none by default (nothing is written).
+    std::shared_ptr<StateStore> state;
   };
 
   // `root` is "/" for the live system or a directory holding a host tree.
@@ -87,6 +90,9 @@ class HostView {
 
   TimePoint Now() const { return now_(); }
 
+  // The collectors' memory between runs, or null when there is none (`check`).
+  StateStore* state() const { return state_.get(); }
+
   // The machine architecture (uname -m): /proc/sys/kernel/arch where the kernel has it,
   // else uname(2) when this view is the live system.
   absl::StatusOr<std::string> MachineArchitecture() const;
@@ -98,6 +104,7 @@ class HostView {
   bool live_;
   std::shared_ptr<const ProgramRunner> runner_;
   std::function<TimePoint()> now_;
+  std::shared_ptr<StateStore> state_;
 };
 
 }  // namespace candor::collectors

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <regex>
-#include <unordered_set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -123,7 +123,7 @@ bool IsPackagesList(absl::string_view name) {
 void ReadAvailable(const HostView& host, const std::vector<std::string>& names,
                    const std::vector<std::pair<std::string, const AptRelease*>>& by_prefix,
                    AptState& state) {
-  std::unordered_set<std::string> installed_names;
+  absl::flat_hash_set<std::string> installed_names;
   for (const auto& [key, package] : state.installed) installed_names.insert(package.name);
   for (const std::string& name : names) {
     if (!IsPackagesList(name)) continue;
@@ -146,7 +146,7 @@ void ReadAvailable(const HostView& host, const std::vector<std::string>& names,
     absl::Status read = ForEachParagraphInFile(host, file->path, [&](const Deb822Paragraph& p) {
       // Most of a list is packages this host does not have: decide on the name first.
       const auto package = p.Field("Package");
-      if (!package || !installed_names.count(std::string(*package))) return true;
+      if (!package || !installed_names.contains(*package)) return true;
       const auto version = p.Field("Version");
       if (!version) return true;
       std::string arch(p.Field("Architecture").value_or(state.native_arch));

@@ -63,68 +63,67 @@ std::optional<absl::string_view> Deb822Paragraph::MultilineField(absl::string_vi
   return absl::StripAsciiWhitespace(text_.substr(at, end - at));
 }
 
+// Where the paragraph starting at `pos` ends: the start of the first empty (or
+// whitespace-only) line after it, or the end of the text. Lines are found with memchr,
+// which is what makes a 50 MB list quick.
+size_t ParagraphEnd(absl::string_view text, size_t pos, size_t& next) {
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const char* p = begin + pos;
+  while (true) {
+    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    if (nl == nullptr) {
+      next = text.size();
+      return text.size();
+    }
+    const char* line = static_cast<const char*>(nl) + 1;  // the next line
+    const char* q = line;
+    while (q < end && (*q == ' ' || *q == '\t' || *q == '\r')) ++q;
+    if (q == end || *q == '\n') {
+      next = static_cast<size_t>(q - begin);
+      return static_cast<size_t>(line - begin);
+    }
+    p = line;
+  }
+}
+
 void ForEachParagraph(absl::string_view text,
                       const std::function<bool(const Deb822Paragraph&)>& visit, bool comments) {
-  if (!comments) {
-    // The fast path: paragraphs end at "\n\n" (apt and dpkg write no blank lines with
-    // spaces and no carriage returns; other files take the careful path below).
-    if (text.find('\r') == absl::string_view::npos) {
-      size_t pos = 0;
-      while (pos < text.size()) {
-        while (pos < text.size() && text[pos] == '\n') ++pos;
-        if (pos >= text.size()) return;
-        const void* found = ::memmem(text.data() + pos, text.size() - pos, "\n\n", 2);
-        const size_t end =
-            found == nullptr
-                ? text.size()
-                : static_cast<size_t>(static_cast<const char*>(found) - text.data()) + 1;
-        const absl::string_view para = text.substr(pos, end - pos);
-        // A "blank" line of spaces inside would end a paragraph too: take the careful path.
-        if (para.find("\n \n") != absl::string_view::npos ||
-            para.find("\n\t\n") != absl::string_view::npos) {
-          break;
-        }
-        if (!visit(Deb822Paragraph(para))) return;
-        pos = end;
-      }
-      if (pos >= text.size()) return;
-      text.remove_prefix(pos);
-    }
-  }
-  std::string cleaned;
-  size_t pos = 0;
-  size_t start = std::string::npos;
-  auto flush = [&](size_t end) {
-    if (start == std::string::npos) return true;
-    const size_t from = start;
-    start = std::string::npos;
-    return visit(Deb822Paragraph(absl::string_view(cleaned).substr(from, end - from)));
-  };
-  // Copy without comment lines, so that paragraphs stay contiguous views.
-  while (pos < text.size()) {
-    size_t next = 0;
-    const absl::string_view line = LineAt(text, pos, next);
-    pos = next;
-    if (comments && !line.empty() && line[0] == '#') continue;
-    if (IsBlank(line)) {
+  if (comments) {
+    // Drop comment lines first, so that paragraphs stay contiguous views.
+    std::string cleaned;
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t next = 0;
+      const absl::string_view line = LineAt(text, pos, next);
+      pos = next;
+      if (!line.empty() && line[0] == '#') continue;
+      cleaned.append(line.data(), line.size());
       cleaned.push_back('\n');
-      continue;
     }
-    cleaned.append(line.data(), line.size());
-    cleaned.push_back('\n');
+    ForEachParagraph(cleaned, visit, false);
+    return;
   }
-  pos = 0;
-  while (pos < cleaned.size()) {
-    size_t next = 0;
-    const absl::string_view line = LineAt(cleaned, pos, next);
-    if (line.empty()) {
-      if (!flush(pos)) return;
-    } else if (start == std::string::npos) {
-      start = pos;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    // Skip empty and whitespace-only lines between paragraphs.
+    while (pos < text.size() &&
+           (text[pos] == '\n' || text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\r')) {
+      if (text[pos] != '\n') {
+        const size_t nl = text.find('\n', pos);
+        const absl::string_view rest =
+            text.substr(pos, (nl == absl::string_view::npos ? text.size() : nl) - pos);
+        if (!IsBlank(rest)) break;  // a continuation line without a field: part of a paragraph
+        pos = nl == absl::string_view::npos ? text.size() : nl;
+      }
+      ++pos;
     }
+    if (pos >= text.size()) return;
+    size_t next = 0;
+    const size_t end = ParagraphEnd(text, pos, next);
+    if (!visit(Deb822Paragraph(text.substr(pos, end - pos)))) return;
     pos = next;
   }
-  flush(cleaned.size());
 }
 
 absl::string_view ClearsignedBody(absl::string_view text) {

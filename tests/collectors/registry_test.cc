@@ -11,8 +11,9 @@ TEST(RegistryTest, BuiltinsAreRegisteredOnceEach) {
   CollectorRegistry registry;
   RegisterBuiltins(registry);
   const std::vector<std::string> expected = {
-      "antivirus", "auto_login", "auto_updates", "disk_encryption", "firewall",   "local_admins",
-      "os_info",   "os_support", "screen_lock",  "secure_boot",     "ssh_server", "time_sync"};
+      "antivirus",    "auto_login", "auto_updates", "disk_encryption", "firewall",
+      "local_admins", "os_info",    "os_support",   "patch_level",     "screen_lock",
+      "secure_boot",  "ssh_server", "time_sync"};
   EXPECT_EQ(registry.Ids(), expected);
   ASSERT_NE(registry.Find("os_info"), nullptr);
   EXPECT_FALSE(registry.Find("os_info")->spec().description.empty());
