@@ -32,7 +32,7 @@ void KillAndReap(pid_t pid) {
 }  // namespace
 
 std::set<std::string> SystemProgramRunner::DefaultAllowlist() {
-  return {"/usr/sbin/nft", "/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save"};
+  return {"/usr/sbin/nft", "/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save", "/usr/bin/rpm"};
 }
 
 absl::StatusOr<ProgramOutput> SystemProgramRunner::Run(const std::string& program,

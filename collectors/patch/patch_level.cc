@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "collectors/patch/apt_state.h"
 #include "collectors/patch/deb_version.h"
+#include "collectors/patch/rpm_version.h"
 #include "collectors/posture/auto_updates.h"
 
 namespace candor::collectors {
@@ -108,6 +109,61 @@ std::optional<int64_t> DaysSince(const std::string& when, Clock::time_point now)
   return DaysBetween(absl::ToChronoTime(parsed), now);
 }
 
+// Fedora and RHEL: the installed packages from rpm's database (through the allowlisted
+// rpm command) and whether a newer kernel is installed than the one running. Pending
+// updates need dnf's repository metadata (primary.xml or sqlite, zstd-compressed on current
+// Fedora, plus modularity, excludes and updateinfo), which is not evaluated yet: the
+// verdict is NOT_APPLICABLE with that reason rather than a guess.
+CheckResult RpmLevel(const HostView& host) {
+  CheckResult result;
+  result.status = CheckStatus::kNotApplicable;
+  result.facts["package_manager"] = std::string("rpm");
+  absl::StatusOr<ProgramOutput> out = host.RunProgram(
+      "/usr/bin/rpm", {"-qa", "--qf", "%{NAME} %{EPOCHNUM} %{VERSION} %{RELEASE} %{ARCH}\n"});
+  if (!out.ok() || out->exit_code != 0) {
+    result.reason = absl::StrCat("rpm-based system; its package database could not be read (",
+                                 out.ok() ? absl::StrCat("rpm exited ", out->exit_code)
+                                          : std::string(out.status().message()),
+                                 ")");
+    return result;
+  }
+  int64_t installed = 0;
+  std::optional<RpmEvr> newest_kernel;
+  std::string newest_name;
+  std::optional<RpmEvr> running_kernel;
+  absl::StatusOr<std::string> running = host.ReadLine("/proc/sys/kernel/osrelease");
+  for (absl::string_view line : absl::StrSplit(out->out, '\n', absl::SkipEmpty())) {
+    const std::vector<absl::string_view> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (f.size() != 5) continue;
+    ++installed;
+    if (f[0] != "kernel-core" && f[0] != "kernel") continue;
+    RpmEvr evr{.version = std::string(f[2]), .release = std::string(f[3])};
+    if (!absl::SimpleAtoi(f[1], &evr.epoch)) evr.epoch = 0;
+    const std::string release = absl::StrCat(f[2], "-", f[3], ".", f[4]);
+    if (running.ok() && release == *running) running_kernel = evr;
+    if (!newest_kernel || CompareRpmEvr(evr, *newest_kernel) > 0) {
+      newest_kernel = evr;
+      newest_name = release;
+    }
+  }
+  result.facts["installed_packages"] = installed;
+  const bool reboot =
+      running_kernel && newest_kernel && CompareRpmEvr(*newest_kernel, *running_kernel) > 0;
+  result.facts["reboot_required"] = reboot;
+  std::string tail;
+  if (reboot) {
+    const std::string why = absl::StrCat("a newer kernel is installed (", newest_name,
+                                         ") than the one running (", *running, ")");
+    result.facts["reboot_reason"] = why;
+    tail = absl::StrCat("; reboot needed: ", why);
+  }
+  result.reason = absl::StrCat("rpm-based system with ", installed,
+                               " packages; pending updates are not evaluated yet (dnf's "
+                               "repository metadata is not read)",
+                               tail);
+  return result;
+}
+
 }  // namespace
 
 const config::CollectorSpec& PatchLevel::spec() const {
@@ -137,10 +193,9 @@ const config::CollectorSpec& PatchLevel::spec() const {
 CheckResult PatchLevel::Collect(const HostView& host, const config::Params& params) const {
   CheckResult result;
   if (!host.Exists("/var/lib/dpkg/status")) {
+    if (host.Exists("/var/lib/rpm") || host.Exists("/usr/lib/sysimage/rpm")) return RpmLevel(host);
     result.status = CheckStatus::kNotApplicable;
-    result.reason = host.Exists("/var/lib/rpm") || host.Exists("/usr/lib/sysimage/rpm")
-                        ? "rpm-based systems are not supported yet by patch_level"
-                        : "no dpkg package database on this system";
+    result.reason = "no dpkg or rpm package database on this system";
     return result;
   }
   absl::StatusOr<AptState> state = LoadAptState(host);

@@ -154,9 +154,23 @@ TEST(PatchLevelTest, ANewerKernelThanTheRunningOneNeedsAReboot) {
   EXPECT_THAT(flagged.reason, HasSubstr("reboot needed"));
 }
 
-TEST(PatchLevelTest, NotApplicableWithoutDpkg) {
+TEST(PatchLevelTest, NotApplicableWithoutAPackageDatabase) {
   const CheckResult r = CollectAt(Tree("fedora-setup-mode"), Clock::now(), nullptr);
   EXPECT_EQ(r.status, CheckStatus::kNotApplicable);
+  EXPECT_THAT(r.reason, HasSubstr("no dpkg or rpm package database"));
+}
+
+TEST(PatchLevelTest, OnFedoraSaysWhatIsNotEvaluatedAndStillSeesANewerKernel) {
+  // rpm -qa as recorded in the tree; the running kernel is 6.5.6-300, 6.7.4-200 is installed.
+  const CheckResult r = CollectAt(Tree("fedora-download-only"), Clock::now(), nullptr);
+  EXPECT_EQ(r.status, CheckStatus::kNotApplicable);
+  EXPECT_THAT(r.reason, HasSubstr("rpm-based system with 6 packages; pending updates are not "
+                                  "evaluated yet"));
+  EXPECT_EQ(std::get<std::string>(r.facts.at("package_manager")), "rpm");
+  EXPECT_TRUE(std::get<bool>(r.facts.at("reboot_required")));
+  EXPECT_EQ(std::get<std::string>(r.facts.at("reboot_reason")),
+            "a newer kernel is installed (6.7.4-200.fc39.x86_64) than the one running "
+            "(6.5.6-300.fc39.x86_64)");
 }
 
 TEST(FileStateStoreTest, SavesDurablyAndRefusesOddKeys) {
