@@ -6,6 +6,7 @@
 #include <map>
 #include <tuple>
 
+#include "collectors/windows/update_logic.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -215,6 +216,68 @@ TEST(WindowsScreenLockTest, PerUserSettingsWithPolicyOverridesAndCountsOnly) {
   v = ScreenLock(registry, 15);
   EXPECT_EQ(v.status, Status::kPass);
   EXPECT_EQ(v.reason, "the machine locks every session after 600 seconds of inactivity");
+}
+
+// Patch level: a fake update list (what the Windows Update Agent would return, with the
+// first-seen times the agent remembers) and the reboot-pending keys.
+using Clock = std::chrono::system_clock;
+
+WindowsUpdate Update(std::string kb, std::string severity, std::vector<std::string> categories,
+                     Clock::time_point first_seen) {
+  return WindowsUpdate{.title = "Update for Windows (" + kb + ")",
+                       .kb = std::move(kb),
+                       .msrc_severity = std::move(severity),
+                       .categories = std::move(categories),
+                       .first_seen = first_seen};
+}
+
+TEST(WindowsPatchLevelTest, SecurityUpdatesByMsrcSeverityOrCategory) {
+  const Clock::time_point now = Clock::time_point(std::chrono::hours(24 * 20000));
+  const std::vector<WindowsUpdate> updates = {
+      Update("KB5034441", "Critical", {"Security Updates"}, now),
+      Update("KB5034122", "", {"Critical Updates"}, now),
+      Update("KB890830", "", {"Update Rollups"}, now), Update("KB5011048", "", {"Updates"}, now)};
+  FakeRegistry registry;
+  const Verdict v = PatchLevel(updates, registry, now, std::chrono::hours(24 * 14));
+  EXPECT_EQ(v.status, Status::kPass) << v.reason;
+  EXPECT_EQ(std::get<int64_t>(v.facts.at("pending_updates")), 4);
+  EXPECT_EQ(std::get<int64_t>(v.facts.at("pending_security")), 2);
+  EXPECT_EQ(std::get<std::string>(v.facts.at("security_updates")), "KB5034441, KB5034122");
+  EXPECT_FALSE(std::get<bool>(v.facts.at("reboot_required")));
+  EXPECT_THAT(v.reason, HasSubstr("4 update(s) pending, 2 of them security"));
+}
+
+TEST(WindowsPatchLevelTest, FailsWhenASecurityUpdateWaitsTooLong) {
+  const Clock::time_point now = Clock::time_point(std::chrono::hours(24 * 20000));
+  const std::vector<WindowsUpdate> updates = {
+      Update("KB5034441", "Important", {}, now - std::chrono::hours(24 * 20)),
+      Update("", "Low", {}, now - std::chrono::hours(24 * 15)),
+      Update("KB5011048", "", {"Updates"}, now - std::chrono::hours(24 * 90))};
+  FakeRegistry registry;
+  const Verdict v = PatchLevel(updates, registry, now, std::chrono::hours(24 * 14));
+  EXPECT_EQ(v.status, Status::kFail);
+  EXPECT_THAT(v.reason, HasSubstr("2 security update(s) pending for more than 14 days "
+                                  "(KB5034441, Update for Windows ())"));
+  EXPECT_EQ(std::get<int64_t>(v.facts.at("oldest_security_days")), 20);
+}
+
+TEST(WindowsPatchLevelTest, RebootPendingKeysAndAnUnreachableWindowsUpdate) {
+  const Clock::time_point now = Clock::time_point(std::chrono::hours(24 * 20000));
+  FakeRegistry registry;
+  registry.AddKey(Hive::kLocalMachine,
+                  "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto "
+                  "Update\\RebootRequired");
+  const Verdict up_to_date =
+      PatchLevel(std::vector<WindowsUpdate>{}, registry, now, std::chrono::hours(24 * 14));
+  EXPECT_EQ(up_to_date.status, Status::kPass);
+  EXPECT_TRUE(std::get<bool>(up_to_date.facts.at("reboot_required")));
+  EXPECT_THAT(up_to_date.reason, HasSubstr("up to date; reboot needed: Windows Update is waiting"));
+  registry.AddKey(Hive::kLocalMachine,
+                  "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based "
+                  "Servicing\\RebootPending");
+  const Verdict unknown = PatchLevel(std::nullopt, registry, now, std::chrono::hours(24 * 14));
+  EXPECT_EQ(unknown.status, Status::kError);
+  EXPECT_THAT(std::get<std::string>(unknown.facts.at("reboot_reason")), HasSubstr("RebootPending"));
 }
 
 }  // namespace
