@@ -1,9 +1,9 @@
 #include "collectors/patch/apt_state.h"
 
 #include <fnmatch.h>
+#include <regex.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -247,13 +247,13 @@ void ReadPreferences(const HostView& host, AptState& state) {
 // apt's pattern rule: "/regex/", a glob with * ? [, or the text itself.
 bool PatternMatches(absl::string_view pattern, absl::string_view value) {
   if (pattern.size() >= 2 && pattern.front() == '/' && pattern.back() == '/') {
-    try {
-      const std::regex re(std::string(pattern.substr(1, pattern.size() - 2)),
-                          std::regex::extended | std::regex::icase | std::regex::nosubs);
-      return std::regex_search(std::string(value), re);
-    } catch (const std::regex_error&) {
-      return false;
-    }
+    // POSIX extended, case-insensitive: what apt compiles these with.
+    regex_t re;
+    const std::string expression(pattern.substr(1, pattern.size() - 2));
+    if (::regcomp(&re, expression.c_str(), REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) return false;
+    const bool found = ::regexec(&re, std::string(value).c_str(), 0, nullptr, 0) == 0;
+    ::regfree(&re);
+    return found;
   }
   if (pattern.find_first_of("*?[") != absl::string_view::npos) {
     return ::fnmatch(std::string(pattern).c_str(), std::string(value).c_str(), 0) == 0;

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "collectors/patch/apt_state.h"
 #include "collectors/patch/deb_version.h"
+#include "collectors/patch/package_file.h"
 #include "collectors/patch/rpm_version.h"
 #include "collectors/posture/auto_updates.h"
 
@@ -76,24 +77,21 @@ Reboot RebootNeeded(const HostView& host, const AptState& state) {
                              ") than the one running (", *running, ")")};
 }
 
-// The end of the last apt run that upgraded something, from apt's history log.
+// The end of the last apt run that upgraded something, from apt's history log (its
+// entries are deb822 paragraphs: Start-Date, Commandline, Upgrade, End-Date), looking in
+// last month's rotated log when this month's has no upgrade yet.
 std::optional<std::string> LastUpgrade(const HostView& host) {
-  absl::StatusOr<std::string> log = host.ReadFile("/var/log/apt/history.log", 32 << 20);
-  if (!log.ok()) return std::nullopt;
-  std::optional<std::string> last;
-  bool upgraded = false;
-  std::string start;
-  for (absl::string_view line : absl::StrSplit(*log, '\n')) {
-    if (absl::ConsumePrefix(&line, "Start-Date: ")) {
-      start = std::string(absl::StripAsciiWhitespace(line));
-      upgraded = false;
-    } else if (absl::StartsWith(line, "Upgrade: ")) {
-      upgraded = true;
-    } else if (absl::ConsumePrefix(&line, "End-Date: ") && upgraded) {
-      last = std::string(absl::StripAsciiWhitespace(line));
-    }
+  for (absl::string_view log : {"/var/log/apt/history.log", "/var/log/apt/history.log.1.gz"}) {
+    std::optional<std::string> last;
+    ForEachParagraphInFile(host, log, [&](const Deb822Paragraph& p) {
+      if (p.Field("Upgrade")) {
+        if (auto end = p.Field("End-Date")) last = std::string(*end);
+      }
+      return true;
+    }).IgnoreError();
+    if (last) return last;
   }
-  return last;
+  return std::nullopt;
 }
 
 // Days since a history.log time ("2026-11-22  06:20:41", the device's local time, read

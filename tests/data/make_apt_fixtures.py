@@ -129,3 +129,11 @@ w(f"{t}/var/log/apt/history.log", textwrap.dedent("""\
     End-Date: 2026-11-10  12:00:10
     """))
 
+with gzip.GzipFile(f"{t}/var/log/apt/history.log.1.gz", "wb", mtime=0) as f:
+    f.write(textwrap.dedent("""\
+
+        Start-Date: 2026-10-15  07:00:00
+        Commandline: /usr/bin/unattended-upgrade
+        Upgrade: libc6:amd64 (2.36-9+deb12u1, 2.36-9+deb12u3)
+        End-Date: 2026-10-15  07:01:10
+        """).encode())

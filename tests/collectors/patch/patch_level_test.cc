@@ -148,6 +148,13 @@ TEST(PatchLevelTest, ANewerKernelThanTheRunningOneNeedsAReboot) {
   candor::testing::WriteFile(dir / "proc/sys/kernel/osrelease", "6.1.0-18-amd64\n");
   EXPECT_FALSE(std::get<bool>(
       CollectAt(dir.path(), ListsUpdated(tree), nullptr).facts.at("reboot_required")));
+  // This month's log without an upgrade: last month's rotated log has the answer.
+  candor::testing::WriteFile(dir / "var/log/apt/history.log",
+                             "\nStart-Date: 2026-11-20  09:00:00\nInstall: jq:amd64 (1.6)\n"
+                             "End-Date: 2026-11-20  09:00:02\n");
+  EXPECT_EQ(std::get<std::string>(
+                CollectAt(dir.path(), ListsUpdated(tree), nullptr).facts.at("last_upgrade")),
+            "2026-10-15  07:01:10");
   candor::testing::WriteFile(dir / "run/reboot-required", "*** System restart required ***\n");
   const CheckResult flagged = CollectAt(dir.path(), ListsUpdated(tree), nullptr);
   EXPECT_TRUE(std::get<bool>(flagged.facts.at("reboot_required")));
