@@ -99,14 +99,16 @@ absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(std::unique_ptr<SpoolFiles> f
   std::unique_ptr<Spool> spool(new Spool(std::move(files), std::move(options)));
   if (absl::Status s = spool->Recover(); !s.ok()) return s;
   if (spool->recovery_.any()) {
-    // Tell the server what was lost, once: the damaged segments were rewritten.
+    // Tell the server what was lost, once: the damaged segments were rewritten. When the
+    // report cannot be written (a full disk), the spool still opens; the next start
+    // reports the same damage again.
     absl::StatusOr<uint64_t> seq =
         spool->Append(SpoolDamagedEvent(spool->recovery_, spool->options_.now()));
-    if (!seq.ok()) return seq.status();
-    if (absl::Status s = spool->Sync(); !s.ok()) return s;
-    // Now reported: remember the holes, so the next start does not report them again.
-    std::lock_guard<std::mutex> lock(spool->mu_);
-    if (absl::Status s = spool->WriteCursor(spool->cursor_); !s.ok()) return s;
+    if (seq.ok() && spool->Sync().ok()) {
+      // Now reported: remember the holes, so the next start does not report them again.
+      std::lock_guard<std::mutex> lock(spool->mu_);
+      spool->WriteCursor(spool->cursor_).IgnoreError();
+    }
   }
   return spool;
 }

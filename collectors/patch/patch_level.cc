@@ -183,7 +183,12 @@ const config::CollectorSpec& PatchLevel::spec() const {
                   .description = "Package lists older than this make the answer unknown.",
                   .default_value = int64_t{7},
                   .min = 1,
-                  .max = 365}},
+                  .max = 365},
+                 {.name = "name_packages",
+                  .type = config::ParamType::kBool,
+                  .description = "Name the packages with pending security updates (off on "
+                                 "a shared home PC: counts only).",
+                  .default_value = true}},
   };
   return kSpec;
 }
@@ -205,6 +210,7 @@ CheckResult PatchLevel::Collect(const HostView& host, const config::Params& para
   const Clock::time_point now = host.Now();
   const int64_t max_security_days = std::get<int64_t>(params.at("max_security_age_days"));
   const int64_t max_metadata_days = std::get<int64_t>(params.at("max_metadata_age_days"));
+  const bool name_packages = std::get<bool>(params.at("name_packages"));
 
   const std::vector<AptUpgrade> upgrades = PendingUpgrades(*state);
   std::map<std::string, int64_t> seen = LoadFirstSeen(host.state());
@@ -246,7 +252,7 @@ CheckResult PatchLevel::Collect(const HostView& host, const config::Params& para
   result.facts["package_manager"] = std::string("dpkg");
   result.facts["pending_updates"] = static_cast<int64_t>(upgrades.size());
   result.facts["pending_security"] = static_cast<int64_t>(still_pending.size());
-  result.facts["security_updates"] = security;
+  if (name_packages) result.facts["security_updates"] = security;
   result.facts["oldest_security_days"] = oldest_days;
   result.facts["metadata_age_days"] = metadata_days;
   result.facts["reboot_required"] = reboot.required;
@@ -268,9 +274,9 @@ CheckResult PatchLevel::Collect(const HostView& host, const config::Params& para
 
   if (overdue > 0) {
     result.status = CheckStatus::kFail;
-    result.reason =
-        absl::StrCat(overdue, " security update(s) pending for more than ", max_security_days,
-                     " days (", absl::StrJoin(security, ", "), ")", tail);
+    result.reason = absl::StrCat(
+        overdue, " security update(s) pending for more than ", max_security_days, " days",
+        name_packages ? absl::StrCat(" (", absl::StrJoin(security, ", "), ")") : "", tail);
   } else if (metadata_days < 0 || metadata_days > max_metadata_days) {
     result.status = CheckStatus::kError;
     result.reason =

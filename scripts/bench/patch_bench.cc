@@ -63,7 +63,8 @@ int main() {
   const cc::HostView host("/");
   const cc::PatchLevel collector;
   const candor::config::Params params = {{"max_security_age_days", int64_t{14}},
-                                         {"max_metadata_age_days", int64_t{7}}};
+                                         {"max_metadata_age_days", int64_t{7}},
+                                         {"name_packages", true}};
   std::vector<double> ours, apt;
   std::string apt_out;
   for (int i = 0; i < 10; ++i) {

@@ -11,6 +11,9 @@
 #include "collectors/gvdb.h"
 #include "collectors/ini.h"
 #include "collectors/mountinfo.h"
+#include "collectors/patch/deb822.h"
+#include "collectors/patch/deb_version.h"
+#include "collectors/patch/rpm_version.h"
 #include "collectors/posture/os_release.h"
 #include "collectors/sudoers.h"
 
@@ -30,5 +33,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)ParseGroup(text);
   (void)InboundPolicyFromNftJson(text);
   (void)InboundPolicyFromIptablesSave(text, false);
+  // apt's and dpkg's files (status, Packages, Release, preferences), and versions.
+  for (bool comments : {false, true}) {
+    ForEachParagraph(
+        text,
+        [](const Deb822Paragraph& p) {
+          (void)p.Field("Package");
+          (void)p.MultilineField("Description");
+          return true;
+        },
+        comments);
+  }
+  (void)ClearsignedBody(text);
+  const size_t half = text.size() / 2;
+  const absl::string_view a = text.substr(0, half);
+  const absl::string_view b = text.substr(half);
+  (void)ParseDebianVersion(a);
+  (void)CompareDebianVersions(a, b);
+  (void)RpmVerCmp(a, b);
   return 0;
 }

@@ -48,9 +48,11 @@ Clock::time_point ListsUpdated(const std::filesystem::path& tree) {
   return newest;
 }
 
-config::Params Params(int64_t max_security_days = 14, int64_t max_metadata_days = 7) {
+config::Params Params(int64_t max_security_days = 14, int64_t max_metadata_days = 7,
+                      bool name_packages = true) {
   return {{"max_security_age_days", max_security_days},
-          {"max_metadata_age_days", max_metadata_days}};
+          {"max_metadata_age_days", max_metadata_days},
+          {"name_packages", name_packages}};
 }
 
 CheckResult CollectAt(const std::filesystem::path& tree, Clock::time_point now,
@@ -94,6 +96,12 @@ TEST(PatchLevelTest, FailsOnceASecurityUpdateHasBeenPendingTooLong) {
   EXPECT_THAT(
       day15.reason,
       HasSubstr("2 security update(s) pending for more than 14 days (f 1.1, k 1.0-1+sec1)"));
+  // On a shared home PC: counts only, no package names anywhere.
+  const CheckResult unnamed =
+      CollectAt(tree, first + std::chrono::hours(24 * 15), state, Params(14, 365, false));
+  EXPECT_EQ(unnamed.status, CheckStatus::kFail);
+  EXPECT_FALSE(unnamed.facts.count("security_updates"));
+  EXPECT_THAT(unnamed.reason, ::testing::Not(HasSubstr("k 1.0")));
   // Without memory (candor-agent check) every update counts as first seen now.
   EXPECT_EQ(CollectAt(tree, first + std::chrono::hours(24 * 15), nullptr, params).status,
             CheckStatus::kPass);
