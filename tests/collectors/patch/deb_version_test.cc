@@ -147,7 +147,14 @@ TEST(DebVersionTest, AgreesWithTheDpkgCommand) {
       {"0:1.0", "1.0"},
       {"1.001", "1.1"},
       {"a", "b"}};
-  for (const auto& [a, b] : pairs) {
+  // ...and 150 pairs from this machine's package lists, through the command too.
+  std::vector<std::pair<std::string, std::string>> all = pairs;
+  const std::vector<std::string> real = MachineVersions();
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 150 && !real.empty(); ++i) {
+    all.emplace_back(real[rng() % real.size()], real[rng() % real.size()]);
+  }
+  for (const auto& [a, b] : all) {
     const candor::testing::RunResult lt =
         candor::testing::Run({"/usr/bin/dpkg", "--compare-versions", a, "lt", b});
     const candor::testing::RunResult eq =
