@@ -15,27 +15,24 @@ const std::set<std::string> kInMemory = {"tmpfs", "ramfs"};
 const std::set<std::string> kUnseeable = {"overlay", "nfs",      "nfs4",       "cifs", "smb3",
                                           "9p",      "virtiofs", "fuse.sshfs", "aufs"};
 
-// What was found for one path.
-struct Finding {
-  enum class Kind { kEncrypted, kPlain, kUnknown, kError } kind;
-  std::string words;  // for the reason
-  std::string scheme;
-  std::string device;
-};
+}  // namespace
 
-Finding Examine(const HostView& host, const std::vector<Mount>& mounts, const std::string& path) {
+PathEncryption ExaminePath(const HostView& host, const std::vector<Mount>& mounts,
+                           const std::string& path) {
   std::optional<Mount> mount = MountHolding(mounts, path);
-  if (!mount) return {Finding::Kind::kError, absl::StrCat("no mount holds ", path), "", ""};
+  if (!mount) return {PathEncryption::Kind::kError, absl::StrCat("no mount holds ", path), "", ""};
   const std::string where =
       mount->mount_point == path ? path : absl::StrCat(path, " (on ", mount->mount_point, ")");
   if (kInMemory.count(mount->fstype) != 0) {
-    return {Finding::Kind::kEncrypted, absl::StrCat(where, " is in memory only"), "memory", ""};
+    return {PathEncryption::Kind::kEncrypted, absl::StrCat(where, " is in memory only"), "memory",
+            ""};
   }
   if (mount->fstype == "ecryptfs") {
-    return {Finding::Kind::kEncrypted, absl::StrCat(where, " uses eCryptfs"), "eCryptfs", ""};
+    return {PathEncryption::Kind::kEncrypted, absl::StrCat(where, " uses eCryptfs"), "eCryptfs",
+            ""};
   }
   if (kUnseeable.count(mount->fstype) != 0 || absl::StartsWith(mount->fstype, "fuse")) {
-    return {Finding::Kind::kUnknown,
+    return {PathEncryption::Kind::kUnknown,
             absl::StrCat(where, " is on ", mount->fstype, ": the disk under it cannot be seen"), "",
             ""};
   }
@@ -43,23 +40,21 @@ Finding Examine(const HostView& host, const std::vector<Mount>& mounts, const st
       mount->major != 0 ? EncryptionOfDevice(host, mount->major, mount->minor)
                         : EncryptionOfSource(host, mount->source);
   if (!device.ok()) {
-    return {Finding::Kind::kError,
+    return {PathEncryption::Kind::kError,
             absl::StrCat("cannot tell how ", where, " is stored: ", device.status().message()), "",
             ""};
   }
   if (!device->encrypted) {
-    return {Finding::Kind::kPlain,
+    return {PathEncryption::Kind::kPlain,
             absl::StrCat(where, " is not encrypted (",
                          device->via.empty() ? device->device : device->via, ")"),
             "", device->device};
   }
   const std::string via = device->via.empty() ? "" : absl::StrCat(" via ", device->via);
-  return {Finding::Kind::kEncrypted,
+  return {PathEncryption::Kind::kEncrypted,
           absl::StrCat(device->scheme, " encryption on ", where, " (", device->device, via, ")"),
           device->scheme, device->device};
 }
-
-}  // namespace
 
 const config::CollectorSpec& DiskEncryption::spec() const {
   static const config::CollectorSpec kSpec{
@@ -92,23 +87,23 @@ CheckResult DiskEncryption::Collect(const HostView& host, const config::Params& 
       errors.push_back(absl::StrCat("\"", path, "\" is not an absolute path"));
       continue;
     }
-    const Finding finding = Examine(host, mounts, path);
+    const PathEncryption finding = ExaminePath(host, mounts, path);
     // A path on the same device as one already reported is said so, not repeated.
     const std::optional<Mount> mount = MountHolding(mounts, path);
     const std::string key = mount ? mount->mount_point : path;
     auto seen = device_of_path.find(key);
     const bool same = seen != device_of_path.end();
     switch (finding.kind) {
-      case Finding::Kind::kEncrypted:
+      case PathEncryption::Kind::kEncrypted:
         encrypted.push_back(path);
         break;
-      case Finding::Kind::kPlain:
+      case PathEncryption::Kind::kPlain:
         plain.push_back(path);
         break;
-      case Finding::Kind::kUnknown:
+      case PathEncryption::Kind::kUnknown:
         unknown.push_back(path);
         break;
-      case Finding::Kind::kError:
+      case PathEncryption::Kind::kError:
         errors.push_back(finding.words);
         continue;
     }

@@ -1,8 +1,24 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "collectors/collector.h"
+#include "collectors/mountinfo.h"
 
 namespace candor::collectors::posture {
+
+// How the storage holding one path is protected (shared with work_home_encrypted).
+struct PathEncryption {
+  enum class Kind { kEncrypted, kPlain, kUnknown, kError } kind;
+  std::string words;  // for a reason: "LUKS encryption on /home (dm-0 via sda3)"
+  std::string scheme;
+  std::string device;
+};
+
+// `mounts`: ReadMountInfo of the host.
+PathEncryption ExaminePath(const HostView& host, const std::vector<Mount>& mounts,
+                           const std::string& path);
 
 // disk_encryption: the volumes holding the system and home directories are encrypted.
 // For each path in the parameter mount_points (default "/" and "/home") it finds the mount

@@ -4,12 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "collectors/accounts.h"
-#include "collectors/sudoers.h"
+#include "collectors/admins.h"
 
 namespace candor::collectors::posture {
 namespace {
-
-constexpr const char* kAdminGroups[] = {"sudo", "admin", "wheel"};
 
 std::string Accounts(size_t n) { return absl::StrCat(n, n == 1 ? " account" : " accounts"); }
 
@@ -39,22 +37,7 @@ CheckResult LocalAdmins::Collect(const HostView& host, const config::Params& par
     result.reason = "cannot read the local accounts (/etc/passwd)";
     return result;
   }
-  const std::vector<Group> groups = ReadGroups(host);
-  const SudoGrants sudo = ReadSudoGrants(host);
-
-  std::set<std::string> admin_groups(std::begin(kAdminGroups), std::end(kAdminGroups));
-  admin_groups.insert(sudo.groups.begin(), sudo.groups.end());
-  std::set<int64_t> admin_gids;
-  std::set<std::string> admins = sudo.users;
-  for (const Group& group : groups) {
-    if (admin_groups.count(group.name) == 0) continue;
-    admin_gids.insert(group.gid);
-    admins.insert(group.members.begin(), group.members.end());
-  }
-  for (const Account& account : accounts) {
-    if (admin_gids.count(account.gid) != 0 || account.uid == 0) admins.insert(account.name);
-  }
-  admins.erase("root");
+  const std::set<std::string> admins = AdminAccounts(host, accounts);
 
   const auto& allowed = std::get<std::vector<std::string>>(params.at("allowed_admins"));
   std::vector<std::string> allowed_found;
