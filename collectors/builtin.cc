@@ -16,6 +16,7 @@
 #include "collectors/posture/secure_boot.h"
 #include "collectors/posture/ssh_server.h"
 #include "collectors/posture/time_sync.h"
+#include "collectors/separation/checks.h"
 
 namespace candor::collectors {
 
@@ -34,6 +35,11 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<posture::ScreenLock>()).IgnoreError();
   registry.Register(std::make_unique<posture::OsSupport>(posture::kOsEolTable)).IgnoreError();
   registry.Register(std::make_unique<PatchLevel>()).IgnoreError();
+  registry.Register(std::make_unique<separation::WorkAccount>()).IgnoreError();
+  registry.Register(std::make_unique<separation::WorkAccountNotAdmin>()).IgnoreError();
+  registry.Register(std::make_unique<separation::PersonalAccountsNotAdmin>()).IgnoreError();
+  registry.Register(std::make_unique<separation::WorkHomePrivate>()).IgnoreError();
+  registry.Register(std::make_unique<separation::WorkHomeEncrypted>()).IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -112,6 +113,31 @@ absl::StatusOr<HostView::TimePoint> HostView::ModifiedTime(absl::string_view hos
   if (::stat(OnDisk(host_path).c_str(), &st) != 0) return ErrnoStatus(errno, host_path);
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
       std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+}
+
+absl::StatusOr<HostView::FileInfo> HostView::Stat(absl::string_view host_path) const {
+  struct stat st;
+  if (::lstat(OnDisk(host_path).c_str(), &st) != 0) return ErrnoStatus(errno, host_path);
+  return FileInfo{.mode = static_cast<uint32_t>(st.st_mode),
+                  .uid = static_cast<int64_t>(st.st_uid),
+                  .gid = static_cast<int64_t>(st.st_gid),
+                  .is_directory = S_ISDIR(st.st_mode),
+                  .is_symlink = S_ISLNK(st.st_mode)};
+}
+
+absl::StatusOr<std::string> HostView::ReadXattr(absl::string_view host_path,
+                                                const std::string& name) const {
+  const std::filesystem::path path = OnDisk(host_path);
+  std::string value(4096, '\0');
+  const ssize_t n = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+  if (n < 0) {
+    if (errno == ENODATA || errno == ENOTSUP) {
+      return absl::NotFoundError(absl::StrCat(host_path, ": no attribute ", name));
+    }
+    return ErrnoStatus(errno, host_path);
+  }
+  value.resize(static_cast<size_t>(n));
+  return value;
 }
 
 absl::StatusOr<std::string> HostView::ReadFile(absl::string_view host_path,

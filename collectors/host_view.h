@@ -62,6 +62,20 @@ class HostView {
   // When the file was last modified.
   absl::StatusOr<TimePoint> ModifiedTime(absl::string_view host_path) const;
 
+  // Owner, group and permission bits (without following a final symbolic link).
+  struct FileInfo {
+    uint32_t mode = 0;  // st_mode: type and permission bits
+    int64_t uid = -1;
+    int64_t gid = -1;
+    bool is_directory = false;
+    bool is_symlink = false;
+  };
+  absl::StatusOr<FileInfo> Stat(absl::string_view host_path) const;
+
+  // An extended attribute (e.g. "system.posix_acl_access"); kNotFound when the file has
+  // none of that name.
+  absl::StatusOr<std::string> ReadXattr(absl::string_view host_path, const std::string& name) const;
+
   // The first line of a small file such as /proc/sys/kernel/osrelease, without the newline.
   absl::StatusOr<std::string> ReadLine(absl::string_view host_path) const;
 

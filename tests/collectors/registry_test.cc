@@ -10,10 +10,24 @@ namespace {
 TEST(RegistryTest, BuiltinsAreRegisteredOnceEach) {
   CollectorRegistry registry;
   RegisterBuiltins(registry);
-  const std::vector<std::string> expected = {
-      "antivirus",    "auto_login", "auto_updates", "disk_encryption", "firewall",
-      "local_admins", "os_info",    "os_support",   "patch_level",     "screen_lock",
-      "secure_boot",  "ssh_server", "time_sync"};
+  const std::vector<std::string> expected = {"antivirus",
+                                             "auto_login",
+                                             "auto_updates",
+                                             "disk_encryption",
+                                             "firewall",
+                                             "local_admins",
+                                             "os_info",
+                                             "os_support",
+                                             "patch_level",
+                                             "personal_accounts_not_admin",
+                                             "screen_lock",
+                                             "secure_boot",
+                                             "ssh_server",
+                                             "time_sync",
+                                             "work_account",
+                                             "work_account_not_admin",
+                                             "work_home_encrypted",
+                                             "work_home_private"};
   EXPECT_EQ(registry.Ids(), expected);
   ASSERT_NE(registry.Find("os_info"), nullptr);
   EXPECT_FALSE(registry.Find("os_info")->spec().description.empty());
