@@ -17,6 +17,7 @@
 #include "collectors/posture/ssh_server.h"
 #include "collectors/posture/time_sync.h"
 #include "collectors/separation/checks.h"
+#include "collectors/separation/vpn.h"
 
 namespace candor::collectors {
 
@@ -40,6 +41,7 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<separation::PersonalAccountsNotAdmin>()).IgnoreError();
   registry.Register(std::make_unique<separation::WorkHomePrivate>()).IgnoreError();
   registry.Register(std::make_unique<separation::WorkHomeEncrypted>()).IgnoreError();
+  registry.Register(std::make_unique<separation::VpnConfigured>()).IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {

@@ -24,6 +24,7 @@ TEST(RegistryTest, BuiltinsAreRegisteredOnceEach) {
                                              "secure_boot",
                                              "ssh_server",
                                              "time_sync",
+                                             "vpn_configured",
                                              "work_account",
                                              "work_account_not_admin",
                                              "work_home_encrypted",

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "collectors/separation/checks.h"
+#include "collectors/separation/vpn.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
@@ -190,6 +191,21 @@ TEST(SeparationTest, MissingOrUnnamedWorkAccounts) {
   EXPECT_THAT(unnamed.reason, HasSubstr("names no work account"));
 }
 
+TEST(SeparationTest, VpnTypesWithoutEndpointsOrKeys) {
+  const CheckResult vpn = VpnConfigured().Collect(HostView(Fixture("work-vpn")), {});
+  EXPECT_EQ(vpn.status, CheckStatus::kPass) << vpn.reason;
+  EXPECT_EQ(std::get<std::vector<std::string>>(vpn.facts.at("vpn_types")),
+            (std::vector<std::string>{"openvpn", "wireguard"}));
+  EXPECT_EQ(std::get<int64_t>(vpn.facts.at("connections")), 2);  // the Wi-Fi does not count
+  for (const char* secret :
+       {"acme-secret-endpoint", "cGhvbnk", "10.20.", "Acme Office", "FamilyNetwork"}) {
+    EXPECT_THAT(vpn.reason, ::testing::Not(HasSubstr(secret)));
+  }
+  const CheckResult none = VpnConfigured().Collect(HostView(Fixture("work-clean")), {});
+  EXPECT_EQ(none.status, CheckStatus::kFail);
+  EXPECT_THAT(none.reason, HasSubstr("no VPN is configured"));
+}
+
 // Every string a personal home holds, and the personal account names: none may leave the
 // device in any result of these checks.
 std::set<std::string> PersonalStrings(const std::filesystem::path& tree,
@@ -238,9 +254,9 @@ TEST(SeparationPrivacyTest, NoPersonalStringLeavesTheDevice) {
   const std::map<std::string, Case> trees = {{"family-pc", {{"marjorie", "tobias"}, "1001"}},
                                              {"work-sudo", {{"helga"}, "1000"}},
                                              {"work-clean", {{}, "1000"}}};
-  const std::vector<const Collector*> checks = {new WorkAccount(), new WorkAccountNotAdmin(),
-                                                new PersonalAccountsNotAdmin(),
-                                                new WorkHomePrivate(), new WorkHomeEncrypted()};
+  const std::vector<const Collector*> checks = {
+      new WorkAccount(),     new WorkAccountNotAdmin(), new PersonalAccountsNotAdmin(),
+      new WorkHomePrivate(), new WorkHomeEncrypted(),   new VpnConfigured()};
   size_t results = 0;
   for (const auto& [name, c] : trees) {
     Tree tree(name);
@@ -257,7 +273,7 @@ TEST(SeparationPrivacyTest, NoPersonalStringLeavesTheDevice) {
     }
   }
   for (const Collector* check : checks) delete check;
-  EXPECT_EQ(results, 45u);
+  EXPECT_EQ(results, 54u);
 }
 
 }  // namespace
