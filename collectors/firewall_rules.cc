@@ -13,6 +13,13 @@ namespace {
 
 using Json = nlohmann::json;
 
+// The string under `key`, or "" when it is missing or not a string (nlohmann's value()
+// would throw on a number where a string belongs: nft's output is read as hostile input).
+std::string Text(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // A rule whose only statement is drop or reject (no match before it) ends the chain.
 bool DropsEverything(const Json& rule) {
   const Json& expr = rule.value("expr", Json::array());
@@ -44,14 +51,14 @@ absl::StatusOr<InboundPolicy> InboundPolicyFromNftJson(absl::string_view text) {
     if (!item.is_object()) continue;
     if (item.contains("chain") && item["chain"].is_object()) {
       const Json& c = item["chain"];
-      if (c.value("hook", "") != "input" || c.value("type", "") != "filter") continue;
-      Chain chain{c.value("family", ""), c.value("table", ""), c.value("name", "")};
-      chain.drops = c.value("policy", "") == "drop";
+      if (Text(c, "hook") != "input" || Text(c, "type") != "filter") continue;
+      Chain chain{Text(c, "family"), Text(c, "table"), Text(c, "name")};
+      chain.drops = Text(c, "policy") == "drop";
       input_chains[{chain.family, chain.table, chain.name}] = chain;
     } else if (item.contains("rule") && item["rule"].is_object()) {
       const Json& r = item["rule"];
       auto it =
-          input_chains.find({r.value("family", ""), r.value("table", ""), r.value("chain", "")});
+          input_chains.find({Text(r, "family"), Text(r, "table"), Text(r, "chain")});
       if (it != input_chains.end()) it->second.last_rule = &r;
     }
   }

@@ -29,6 +29,8 @@ cp tests/data/policies/good/*.yaml tests/data/policies/bad/*.yaml config/example
   "$build/corpus/policy/"
 find tests/data/hosts -type f -size -64k -exec sh -c \
   'for f; do cp "$f" "$0/$(echo "$f" | tr / _)"; done' "$build/corpus/host" {} +
+# Inputs that once crashed a parser stay in the corpus.
+cp tests/data/fuzz/host/* "$build/corpus/host/"
 
 run() { # target corpus
   echo "== fuzzing $1 for ${seconds}s"

@@ -74,6 +74,13 @@ TEST(FirewallRulesTest, OnlyUnconditionalDropsAtTheEndCount) {
   EXPECT_FALSE(policy->ipv4_default_deny);  // the drop only matches eth0
   EXPECT_FALSE(InboundPolicyFromNftJson("not json").ok());
   EXPECT_FALSE(InboundPolicyFromNftJson("[1, 2]").ok());
+  // Found by the fuzzer: a number where a string belongs must not throw.
+  auto odd = InboundPolicyFromNftJson(R"({"nftables": [
+    {"chain": {"family": 7, "table": [], "name": {}, "type": "filter", "hook": 12,
+               "policy": false}},
+    {"rule": {"family": null, "table": 1, "chain": 2.5, "expr": "drop"}}]})");
+  ASSERT_TRUE(odd.ok());
+  EXPECT_FALSE(odd->ipv4_default_deny);
   EXPECT_TRUE(InboundPolicyFromIptablesSave("*nat\n:INPUT DROP [0:0]\nCOMMIT\n", false)
                   .where.empty());  // INPUT of the nat table is not the filter
 }
