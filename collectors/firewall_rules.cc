@@ -57,8 +57,7 @@ absl::StatusOr<InboundPolicy> InboundPolicyFromNftJson(absl::string_view text) {
       input_chains[{chain.family, chain.table, chain.name}] = chain;
     } else if (item.contains("rule") && item["rule"].is_object()) {
       const Json& r = item["rule"];
-      auto it =
-          input_chains.find({Text(r, "family"), Text(r, "table"), Text(r, "chain")});
+      auto it = input_chains.find({Text(r, "family"), Text(r, "table"), Text(r, "chain")});
       if (it != input_chains.end()) it->second.last_rule = &r;
     }
   }
