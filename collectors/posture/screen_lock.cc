@@ -1,5 +1,6 @@
 #include "collectors/posture/screen_lock.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/match.h"
@@ -130,7 +131,14 @@ const config::CollectorSpec& ScreenLock::spec() const {
                   .description = "Longest allowed time from the last input to the lock.",
                   .default_value = int64_t{15},
                   .min = 1,
-                  .max = 240}},
+                  .max = 240},
+                 {.name = "accounts",
+                  .type = config::ParamType::kStringList,
+                  .description = "Only these accounts (names or UIDs), e.g. the work account "
+                                 "on a shared PC; empty: every interactive account.",
+                  .default_value = std::vector<std::string>{},
+                  .min = 0,
+                  .max = 16}},
   };
   return kSpec;
 }
@@ -152,8 +160,16 @@ CheckResult ScreenLock::Collect(const HostView& host, const config::Params& para
   const GnomeSystem system = gnome ? ReadGnomeSystem(host) : GnomeSystem{};
   int64_t checked = 0;
   std::map<std::string, int64_t> failures;  // reason -> accounts
+  std::vector<std::string> only;
+  if (auto it = params.find("accounts"); it != params.end()) {
+    only = std::get<std::vector<std::string>>(it->second);
+  }
   for (const Account& account : ReadAccounts(host)) {
     if (!Interactive(host, account)) continue;
+    if (!only.empty() && std::find(only.begin(), only.end(), account.name) == only.end() &&
+        std::find(only.begin(), only.end(), std::to_string(account.uid)) == only.end()) {
+      continue;
+    }
     ++checked;
     std::vector<Outcome> outcomes;
     if (gnome) outcomes.push_back(Gnome(host, system, account));

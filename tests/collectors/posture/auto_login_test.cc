@@ -36,4 +36,17 @@ TEST(AutoLoginTest, NoDisplayManagerPasses) {
 }
 
 }  // namespace
+TEST(AutoLoginTest, OnASharedPcOnlyTheWorkAccountMatters) {
+  // GDM and LightDM log "kid" in; the work account ("dad" here, or UID 1000) is not.
+  const CheckResult work =
+      AutoLogin().Collect(Fixture("home-pc-bare"), {{"accounts", std::vector<std::string>{"dad"}}});
+  EXPECT_EQ(work.status, CheckStatus::kPass) << work.reason;
+  EXPECT_NE(work.reason.find("but not into the named account(s)"), std::string::npos);
+  EXPECT_EQ(work.reason.find("kid"), std::string::npos);
+  const CheckResult kid = AutoLogin().Collect(Fixture("home-pc-bare"),
+                                              {{"accounts", std::vector<std::string>{"1001"}}});
+  EXPECT_EQ(kid.status, CheckStatus::kFail);
+  EXPECT_TRUE(std::get<bool>(kid.facts.at("named_account_autologin")));
+}
+
 }  // namespace candor::collectors::posture

@@ -34,6 +34,18 @@ TEST(ScreenLockTest, LockingSwitchedOffFailsAndDefaultsPassWithoutNames) {
   EXPECT_EQ(r.reason.find("dad"), std::string::npos);
 }
 
+TEST(ScreenLockTest, OnlyTheNamedAccountsWhenTheyAreGiven) {
+  config::Params params = MaxIdle(15);
+  params["accounts"] = std::vector<std::string>{"no-such-account"};
+  const CheckResult none = ScreenLock().Collect(Fixture("home-pc-bare"), params);
+  EXPECT_EQ(none.status, CheckStatus::kNotApplicable);
+  EXPECT_EQ(Fact<int64_t>(none, "users_checked"), 0);
+  const CheckResult all = ScreenLock().Collect(Fixture("home-pc-bare"), MaxIdle(15));
+  params["accounts"] = std::vector<std::string>{"dad", "1001"};
+  const CheckResult named = ScreenLock().Collect(Fixture("home-pc-bare"), params);
+  EXPECT_EQ(Fact<int64_t>(named, "users_checked"), Fact<int64_t>(all, "users_checked"));
+}
+
 TEST(ScreenLockTest, KdeTimeoutsFromTheUserOverTheSystemDefaults) {
   const CheckResult r = ScreenLock().Collect(Fixture("legacy-bios"), MaxIdle(15));
   EXPECT_EQ(r.status, CheckStatus::kFail);
