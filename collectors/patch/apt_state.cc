@@ -374,13 +374,31 @@ std::vector<AvailableVersion> VersionsOf(const AptState& state, const std::strin
   return versions;
 }
 
-const AvailableVersion* Candidate(const AptState& state, const std::string& key,
+// Every list's priority, computed once for all packages, and whether any is above 1000
+// (then versions below the installed one can be candidates).
+struct FilePriorities {
+  std::unordered_map<const AptPackageFile*, int> of;
+  bool status_override = false;
+};
+
+FilePriorities PrioritiesOf(const AptState& state) {
+  FilePriorities priorities;
+  priorities.of[&StatusFile()] = FilePriority(state, StatusFile());
+  for (const auto& file : state.files) {
+    const int p = FilePriority(state, *file);
+    priorities.of[file.get()] = p;
+    priorities.status_override |= p > 1000;
+  }
+  return priorities;
+}
+
+const AvailableVersion* Candidate(const AptState& state, const FilePriorities& priorities,
+                                  const std::string& key,
                                   const std::vector<AvailableVersion>& versions) {
   const auto installed = state.installed.find(key);
   const std::string name =
       installed != state.installed.end() ? installed->second.name : key.substr(0, key.rfind(':'));
-  bool status_override = false;
-  for (const auto& file : state.files) status_override |= FilePriority(state, *file) > 1000;
+  const bool status_override = priorities.status_override;
   int max = 0;
   const AvailableVersion* preferred = nullptr;
   for (const AvailableVersion& version : versions) {
@@ -393,7 +411,7 @@ const AvailableVersion* Candidate(const AptState& state, const std::string& key,
       bool any = false;
       for (const AptPackageFile* file : version.files) {
         if (file->is_status && !is_installed) continue;
-        const int p = FilePriority(state, *file);
+        const int p = priorities.of.at(file);
         priority = any ? std::max(priority, p) : p;
         any = true;
       }
@@ -443,17 +461,18 @@ absl::StatusOr<AptState> LoadAptState(const HostView& host) {
 
 std::optional<std::string> CandidateVersion(const AptState& state, const std::string& key) {
   const std::vector<AvailableVersion> versions = VersionsOf(state, key);
-  const AvailableVersion* candidate = Candidate(state, key, versions);
+  const AvailableVersion* candidate = Candidate(state, PrioritiesOf(state), key, versions);
   if (candidate == nullptr) return std::nullopt;
   return candidate->version;
 }
 
 std::vector<AptUpgrade> PendingUpgrades(const AptState& state) {
   std::vector<AptUpgrade> upgrades;
+  const FilePriorities priorities = PrioritiesOf(state);
   for (const auto& [key, package] : state.installed) {
     if (!state.available.count(key)) continue;
     const std::vector<AvailableVersion> versions = VersionsOf(state, key);
-    const AvailableVersion* candidate = Candidate(state, key, versions);
+    const AvailableVersion* candidate = Candidate(state, priorities, key, versions);
     if (candidate == nullptr || CompareDebianVersions(candidate->version, package.version) <= 0) {
       continue;
     }

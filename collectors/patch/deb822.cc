@@ -50,19 +50,6 @@ std::optional<absl::string_view> Deb822Paragraph::Field(absl::string_view field)
   return absl::StripAsciiWhitespace(LineAt(text_, at, next));
 }
 
-std::optional<absl::string_view> Deb822Paragraph::MultilineField(absl::string_view field) const {
-  const size_t at = FindValue(text_, field);
-  if (at == absl::string_view::npos) return std::nullopt;
-  size_t end = 0;
-  LineAt(text_, at, end);
-  while (end < text_.size() && (text_[end] == ' ' || text_[end] == '\t')) {
-    size_t next = 0;
-    LineAt(text_, end, next);
-    end = next;
-  }
-  return absl::StripAsciiWhitespace(text_.substr(at, end - at));
-}
-
 // Where the paragraph starting at `pos` ends: the start of the first empty (or
 // whitespace-only) line after it, or the end of the text. Lines are found with memchr,
 // which is what makes a 50 MB list quick.

@@ -19,8 +19,6 @@ class Deb822Paragraph {
 
   // The value of `field` (its first line, trimmed), or nullopt when absent.
   std::optional<absl::string_view> Field(absl::string_view field) const;
-  // The whole value, continuation lines included (each still starting with its space).
-  std::optional<absl::string_view> MultilineField(absl::string_view field) const;
 
   absl::string_view text() const { return text_; }
 

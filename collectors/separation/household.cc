@@ -76,22 +76,20 @@ Household ReadHousehold(const HostView& host, const std::vector<std::string>& wo
   household.all = ReadAccounts(host);
   household.readable = !household.all.empty();
   const auto [uid_min, uid_max] = UserUidRange(host);
-  auto is_work = [&](const Account& a) {
-    return std::any_of(work_accounts.begin(), work_accounts.end(), [&](const std::string& w) {
-      int64_t uid = 0;
-      return w == a.name || (absl::SimpleAtoi(w, &uid) && uid == a.uid);
-    });
+  // A work account is named by its name or its UID.
+  auto names = [](const std::string& wanted, const Account& a) {
+    int64_t uid = 0;
+    return wanted == a.name || (absl::SimpleAtoi(wanted, &uid) && uid == a.uid);
   };
   for (const std::string& wanted : work_accounts) {
-    const bool found =
-        std::any_of(household.all.begin(), household.all.end(), [&](const Account& a) {
-          int64_t uid = 0;
-          return wanted == a.name || (absl::SimpleAtoi(wanted, &uid) && uid == a.uid);
-        });
-    if (!found) household.missing.push_back(wanted);
+    if (std::none_of(household.all.begin(), household.all.end(),
+                     [&](const Account& a) { return names(wanted, a); })) {
+      household.missing.push_back(wanted);
+    }
   }
   for (const Account& a : household.all) {
-    if (is_work(a)) {
+    if (std::any_of(work_accounts.begin(), work_accounts.end(),
+                    [&](const std::string& wanted) { return names(wanted, a); })) {
       household.work.push_back(a);
     } else if (IsInteractive(host, a, uid_min, uid_max)) {
       household.personal.push_back(a);
@@ -110,6 +108,8 @@ std::string Pseudonym(const HostView& host, const std::string& account_name) {
   return "p-" + absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), 6));
 }
 
+namespace {
+
 config::ParamSpec WorkAccountsParam() {
   return {.name = "work_accounts",
           .type = config::ParamType::kStringList,
@@ -119,6 +119,41 @@ config::ParamSpec WorkAccountsParam() {
           .default_value = std::vector<std::string>{},
           .min = 0,
           .max = 16};
+}
+
+}  // namespace
+
+config::CollectorSpec SeparationSpec(std::string id, std::string description,
+                                     std::vector<std::string> data_categories) {
+  return config::CollectorSpec{.id = std::move(id),
+                               .description = std::move(description),
+                               .platforms = {config::Platform::kLinux},
+                               .data_categories = std::move(data_categories),
+                               .params = {WorkAccountsParam()}};
+}
+
+const std::vector<std::string>& WorkAccountsOf(const config::Params& params) {
+  return std::get<std::vector<std::string>>(params.at("work_accounts"));
+}
+
+std::optional<CheckResult> Unusable(const Household& household, const config::Params& params,
+                                    bool need_work) {
+  CheckResult result;
+  result.status = CheckStatus::kError;
+  if (WorkAccountsOf(params).empty()) {
+    result.reason = "the policy names no work account (params.work_accounts)";
+    return result;
+  }
+  if (!household.readable) {
+    result.reason = "cannot read the local accounts (/etc/passwd)";
+    return result;
+  }
+  if (need_work && household.work.empty()) {
+    result.status = CheckStatus::kFail;
+    result.reason = "the work account does not exist on this device";
+    return result;
+  }
+  return std::nullopt;
 }
 
 }  // namespace candor::collectors::separation

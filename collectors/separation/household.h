@@ -8,10 +8,12 @@
 // the agent's state, so the same account has the same pseudonym on this device and cannot
 // be linked across devices).
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "collectors/accounts.h"
+#include "collectors/collector.h"
 #include "collectors/host_view.h"
 #include "config/catalog.h"
 
@@ -36,7 +38,17 @@ std::pair<int64_t, int64_t> UserUidRange(const HostView& host);
 // "p-" and 12 hex digits; stable per device when the host has a state store.
 std::string Pseudonym(const HostView& host, const std::string& account_name);
 
-// The parameter every separation check takes.
-config::ParamSpec WorkAccountsParam();
+// The spec of a separation check: Linux, `work_accounts` as its parameter.
+config::CollectorSpec SeparationSpec(std::string id, std::string description,
+                                     std::vector<std::string> data_categories);
+
+// The work accounts the check's parameters name.
+const std::vector<std::string>& WorkAccountsOf(const config::Params& params);
+
+// The result to give when the check cannot judge: ERROR when the policy names no work
+// account or the accounts cannot be read; with `need_work`, FAIL when no named work account
+// exists. nullopt when the check can go on.
+std::optional<CheckResult> Unusable(const Household& household, const config::Params& params,
+                                    bool need_work);
 
 }  // namespace candor::collectors::separation

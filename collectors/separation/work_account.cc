@@ -7,35 +7,6 @@
 namespace candor::collectors::separation {
 namespace {
 
-const std::vector<std::string>& WorkAccounts(const config::Params& params) {
-  return std::get<std::vector<std::string>>(params.at("work_accounts"));
-}
-
-config::CollectorSpec Spec(std::string id, std::string description,
-                           std::vector<std::string> categories) {
-  return config::CollectorSpec{.id = std::move(id),
-                               .description = std::move(description),
-                               .platforms = {config::Platform::kLinux},
-                               .data_categories = std::move(categories),
-                               .params = {WorkAccountsParam()}};
-}
-
-// The household, or an ERROR result when the policy names no work account or the
-// accounts cannot be read.
-std::optional<CheckResult> Unusable(const Household& household, const config::Params& params) {
-  CheckResult result;
-  result.status = CheckStatus::kError;
-  if (WorkAccounts(params).empty()) {
-    result.reason = "the policy names no work account (params.work_accounts)";
-    return result;
-  }
-  if (!household.readable) {
-    result.reason = "cannot read the local accounts (/etc/passwd)";
-    return result;
-  }
-  return std::nullopt;
-}
-
 std::vector<std::string> Names(const std::vector<Account>& accounts) {
   std::vector<std::string> names;
   for (const Account& a : accounts) names.push_back(a.name);
@@ -45,15 +16,15 @@ std::vector<std::string> Names(const std::vector<Account>& accounts) {
 }  // namespace
 
 const config::CollectorSpec& WorkAccount::spec() const {
-  static const config::CollectorSpec kSpec =
-      Spec("work_account", "Whether the work account exists and is a normal user account.",
-           {"the work account's name, UID range and shell"});
+  static const config::CollectorSpec kSpec = SeparationSpec(
+      "work_account", "Whether the work account exists and is a normal user account.",
+      {"the work account's name, UID range and shell"});
   return kSpec;
 }
 
 CheckResult WorkAccount::Collect(const HostView& host, const config::Params& params) const {
-  const Household household = ReadHousehold(host, WorkAccounts(params));
-  if (auto unusable = Unusable(household, params)) return *unusable;
+  const Household household = ReadHousehold(host, WorkAccountsOf(params));
+  if (auto unusable = Unusable(household, params, false)) return *unusable;
   CheckResult result;
   std::vector<std::string> abnormal;
   const auto [uid_min, uid_max] = UserUidRange(host);
@@ -84,14 +55,14 @@ CheckResult WorkAccount::Collect(const HostView& host, const config::Params& par
 
 const config::CollectorSpec& WorkAccountNotAdmin::spec() const {
   static const config::CollectorSpec kSpec =
-      Spec("work_account_not_admin", "Whether the work account can become root.",
-           {"administrator group membership of the work account"});
+      SeparationSpec("work_account_not_admin", "Whether the work account can become root.",
+                     {"administrator group membership of the work account"});
   return kSpec;
 }
 
 CheckResult WorkAccountNotAdmin::Collect(const HostView& host, const config::Params& params) const {
-  const Household household = ReadHousehold(host, WorkAccounts(params));
-  if (auto unusable = Unusable(household, params)) return *unusable;
+  const Household household = ReadHousehold(host, WorkAccountsOf(params));
+  if (auto unusable = Unusable(household, params, true)) return *unusable;
   const std::set<std::string> admins = AdminAccounts(host, household.all);
   std::vector<std::string> work_admins;
   for (const Account& a : household.work) {
@@ -99,10 +70,7 @@ CheckResult WorkAccountNotAdmin::Collect(const HostView& host, const config::Par
   }
   CheckResult result;
   result.facts["work_admins"] = work_admins;
-  if (household.work.empty()) {
-    result.status = CheckStatus::kFail;
-    result.reason = "the work account does not exist on this device";
-  } else if (work_admins.empty()) {
+  if (work_admins.empty()) {
     result.status = CheckStatus::kPass;
     result.reason = "the work account cannot become root";
   } else {
@@ -115,16 +83,16 @@ CheckResult WorkAccountNotAdmin::Collect(const HostView& host, const config::Par
 
 const config::CollectorSpec& PersonalAccountsNotAdmin::spec() const {
   static const config::CollectorSpec kSpec =
-      Spec("personal_accounts_not_admin",
-           "Whether any account other than the work account can become root.",
-           {"number of other accounts that can become root (pseudonyms, never names)"});
+      SeparationSpec("personal_accounts_not_admin",
+                     "Whether any account other than the work account can become root.",
+                     {"number of other accounts that can become root (pseudonyms, never names)"});
   return kSpec;
 }
 
 CheckResult PersonalAccountsNotAdmin::Collect(const HostView& host,
                                               const config::Params& params) const {
-  const Household household = ReadHousehold(host, WorkAccounts(params));
-  if (auto unusable = Unusable(household, params)) return *unusable;
+  const Household household = ReadHousehold(host, WorkAccountsOf(params));
+  if (auto unusable = Unusable(household, params, false)) return *unusable;
   const std::set<std::string> admins = AdminAccounts(host, household.all);
   std::vector<std::string> pseudonyms;
   int64_t personal = 0;

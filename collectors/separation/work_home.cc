@@ -85,46 +85,18 @@ std::string ExposureOf(const HostView& host, const Household& household, const A
   return "";
 }
 
-config::CollectorSpec Spec(std::string id, std::string description, std::string category) {
-  return config::CollectorSpec{.id = std::move(id),
-                               .description = std::move(description),
-                               .platforms = {config::Platform::kLinux},
-                               .data_categories = {std::move(category)},
-                               .params = {WorkAccountsParam()}};
-}
-
-std::optional<CheckResult> Unusable(const Household& household, const config::Params& params) {
-  CheckResult result;
-  result.status = CheckStatus::kError;
-  if (std::get<std::vector<std::string>>(params.at("work_accounts")).empty()) {
-    result.reason = "the policy names no work account (params.work_accounts)";
-    return result;
-  }
-  if (!household.readable) {
-    result.reason = "cannot read the local accounts (/etc/passwd)";
-    return result;
-  }
-  if (household.work.empty()) {
-    result.status = CheckStatus::kFail;
-    result.reason = "the work account does not exist on this device";
-    return result;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 const config::CollectorSpec& WorkHomePrivate::spec() const {
-  static const config::CollectorSpec kSpec =
-      Spec("work_home_private", "Whether other users can read the work account's home directory.",
-           "permissions of the work home directory (never its contents)");
+  static const config::CollectorSpec kSpec = SeparationSpec(
+      "work_home_private", "Whether other users can read the work account's home directory.",
+      {"permissions of the work home directory (never its contents)"});
   return kSpec;
 }
 
 CheckResult WorkHomePrivate::Collect(const HostView& host, const config::Params& params) const {
-  const Household household =
-      ReadHousehold(host, std::get<std::vector<std::string>>(params.at("work_accounts")));
-  if (auto unusable = Unusable(household, params)) return *unusable;
+  const Household household = ReadHousehold(host, WorkAccountsOf(params));
+  if (auto unusable = Unusable(household, params, true)) return *unusable;
   std::vector<std::string> exposures;
   for (const Account& account : household.work) {
     if (std::string why = ExposureOf(host, household, account); !why.empty()) {
@@ -141,16 +113,15 @@ CheckResult WorkHomePrivate::Collect(const HostView& host, const config::Params&
 }
 
 const config::CollectorSpec& WorkHomeEncrypted::spec() const {
-  static const config::CollectorSpec kSpec = Spec(
+  static const config::CollectorSpec kSpec = SeparationSpec(
       "work_home_encrypted", "Whether the work account's home directory is on encrypted storage.",
-      "disk encryption state of the work home directory");
+      {"disk encryption state of the work home directory"});
   return kSpec;
 }
 
 CheckResult WorkHomeEncrypted::Collect(const HostView& host, const config::Params& params) const {
-  const Household household =
-      ReadHousehold(host, std::get<std::vector<std::string>>(params.at("work_accounts")));
-  if (auto unusable = Unusable(household, params)) return *unusable;
+  const Household household = ReadHousehold(host, WorkAccountsOf(params));
+  if (auto unusable = Unusable(household, params, true)) return *unusable;
   const std::vector<Mount> mounts = ReadMounts(host);
   CheckResult result;
   std::vector<std::string> words;

@@ -8,6 +8,7 @@
 #include <objbase.h>
 #include <oleauto.h>
 #include <wbemidl.h>
+#include "collectors/windows/com_scope_win32.h"
 // clang-format on
 
 #include <functional>
@@ -26,18 +27,6 @@ constexpr GUID kIidWbemLocator = {
     0xDC12A687, 0x737F, 0x11CF, {0x88, 0x4D, 0x00, 0xAA, 0x00, 0x4B, 0x2E, 0x24}};
 
 constexpr LONG kRowTimeoutMs = 30000;
-
-class ComScope {
- public:
-  ComScope() : hr_(CoInitializeEx(nullptr, COINIT_MULTITHREADED)) {}
-  ~ComScope() {
-    if (SUCCEEDED(hr_)) CoUninitialize();
-  }
-  bool ok() const { return SUCCEEDED(hr_) || hr_ == RPC_E_CHANGED_MODE; }
-
- private:
-  HRESULT hr_;
-};
 
 template <typename T>
 void Release(T*& p) {

@@ -6,6 +6,7 @@
 #include <objbase.h>
 #include <oleauto.h>
 #include <wuapi.h>
+#include "collectors/windows/com_scope_win32.h"
 // clang-format on
 
 namespace candor::collectors::windows {
@@ -16,18 +17,6 @@ constexpr GUID kClsidUpdateSession = {
     0x4CB43D7F, 0x7EEE, 0x4906, {0x86, 0x98, 0x60, 0xDA, 0x1C, 0x38, 0xF2, 0xFE}};
 constexpr GUID kIidUpdateSession = {
     0x816858A4, 0x260D, 0x4260, {0x93, 0x3A, 0x25, 0x85, 0xF1, 0xAB, 0xC7, 0x6B}};
-
-class ComScope {
- public:
-  ComScope() : hr_(CoInitializeEx(nullptr, COINIT_MULTITHREADED)) {}
-  ~ComScope() {
-    if (SUCCEEDED(hr_)) CoUninitialize();
-  }
-  bool ok() const { return SUCCEEDED(hr_) || hr_ == RPC_E_CHANGED_MODE; }
-
- private:
-  HRESULT hr_;
-};
 
 // Releases a COM pointer when it goes out of scope.
 template <typename T>

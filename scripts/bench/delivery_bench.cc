@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <string>
 
-#include "agent/event_builder.h"
+#include "absl/strings/str_cat.h"
 #include "agent/spool.h"
 #include "agent/uplink.h"
 #include "candor/v1/agent_service.grpc.pb.h"
@@ -21,6 +21,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "proto/limits.h"
+#include "scripts/bench/typical_event.h"
 #include "service/server.h"
 
 namespace {
@@ -82,19 +83,6 @@ std::unique_ptr<Sink> StartSink(const std::filesystem::path& pki) {
   return sink;
 }
 
-v1::Event TypicalEvent(int i) {
-  candor::collectors::CheckResult result;
-  result.status = candor::collectors::CheckStatus::kPass;
-  result.reason = "Debian GNU/Linux 12 (bookworm), kernel 6.1.0-13-amd64";
-  result.facts["os_id"] = std::string("debian");
-  result.facts["os_version_id"] = std::string("12");
-  result.facts["kernel_release"] = std::string("6.1.0-13-amd64");
-  result.facts["architecture"] = std::string("x86_64");
-  result.facts["pretty_name"] = std::string("Debian GNU/Linux 12 (bookworm)");
-  return ca::BuildEvent("os_info", "c" + std::to_string(i % 50), result,
-                        std::chrono::system_clock::now(), 7);
-}
-
 // Sends a fresh copy of the template spool to 127.0.0.1:`port`; events per second.
 double Deliver(const std::filesystem::path& dir, const std::filesystem::path& pki, int port,
                const std::string& run, size_t events) {
@@ -138,7 +126,7 @@ int main(int argc, char** argv) {
     auto spool = ca::Spool::Open(dir / "template");
     if (!spool.ok()) return 1;
     for (size_t i = 0; i < events; ++i) {
-      if (!(*spool)->Append(TypicalEvent(static_cast<int>(i))).ok()) return 1;
+      if (!(*spool)->Append(candor::bench::TypicalEvent(absl::StrCat("c", i % 50))).ok()) return 1;
     }
     if (!(*spool)->Sync().ok()) return 1;
   }

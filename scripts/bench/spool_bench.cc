@@ -19,26 +19,14 @@
 #include <thread>
 #include <vector>
 
-#include "agent/event_builder.h"
 #include "agent/group_commit.h"
 #include "agent/spool.h"
+#include "scripts/bench/typical_event.h"
 
 namespace {
 
 namespace ca = candor::agent;
 using Steady = std::chrono::steady_clock;
-
-candor::v1::Event TypicalEvent() {
-  candor::collectors::CheckResult result;
-  result.status = candor::collectors::CheckStatus::kPass;
-  result.reason = "Debian GNU/Linux 12 (bookworm), kernel 6.1.0-13-amd64";
-  result.facts["os_id"] = std::string("debian");
-  result.facts["os_version_id"] = std::string("12");
-  result.facts["kernel_release"] = std::string("6.1.0-13-amd64");
-  result.facts["architecture"] = std::string("x86_64");
-  result.facts["pretty_name"] = std::string("Debian GNU/Linux 12 (bookworm)");
-  return ca::BuildEvent("os_info", "os", result, std::chrono::system_clock::now(), 7);
-}
 
 std::unique_ptr<ca::Spool> OpenFresh(const std::filesystem::path& dir, uint64_t max_bytes) {
   std::filesystem::remove_all(dir);
@@ -54,7 +42,7 @@ std::unique_ptr<ca::Spool> OpenFresh(const std::filesystem::path& dir, uint64_t 
 // Appends from `threads` threads for `seconds`; returns events per second.
 double Appends(ca::Spool& spool, int threads, double seconds, bool fsync_each,
                ca::GroupCommit* commit) {
-  const candor::v1::Event event = TypicalEvent();
+  const candor::v1::Event event = candor::bench::TypicalEvent();
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> appended{0};
   std::vector<std::thread> producers;
@@ -109,7 +97,7 @@ int main(int argc, char** argv) {
 
   {
     auto spool = OpenFresh(dir, uint64_t{2} << 30);
-    const candor::v1::Event event = TypicalEvent();
+    const candor::v1::Event event = candor::bench::TypicalEvent();
     uint64_t events = 0;
     while (spool->bytes() < (uint64_t{1} << 30)) {
       if (!spool->Append(event).ok()) return 1;

@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "agent/event_builder.h"
+#include "scripts/bench/typical_event.h"
 #include "service/facts_json.h"
 #include "service/ingest.h"
 #include "service/storage/sqlite_store.h"
@@ -23,16 +23,7 @@ candor::v1::EventBatch TypicalBatch(uint64_t first) {
   batch.set_first_seq(first);
   batch.set_last_seq(first + 999);
   for (uint64_t seq = first; seq < first + 1000; ++seq) {
-    candor::collectors::CheckResult result;
-    result.status = candor::collectors::CheckStatus::kPass;
-    result.reason = "Debian GNU/Linux 12 (bookworm), kernel 6.1.0-13-amd64";
-    result.facts["os_id"] = std::string("debian");
-    result.facts["os_version_id"] = std::string("12");
-    result.facts["kernel_release"] = std::string("6.1.0-13-amd64");
-    result.facts["architecture"] = std::string("x86_64");
-    result.facts["pretty_name"] = std::string("Debian GNU/Linux 12 (bookworm)");
-    candor::v1::Event event = candor::agent::BuildEvent(
-        "os_info", absl::StrCat("c", seq % 50), result, std::chrono::system_clock::now(), 7);
+    candor::v1::Event event = candor::bench::TypicalEvent(absl::StrCat("c", seq % 50));
     event.set_seq(seq);
     *batch.add_events() = std::move(event);
   }

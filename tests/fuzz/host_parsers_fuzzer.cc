@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         text,
         [](const Deb822Paragraph& p) {
           (void)p.Field("Package");
-          (void)p.MultilineField("Description");
+          (void)p.Field("Description");
           return true;
         },
         comments);

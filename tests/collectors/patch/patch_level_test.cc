@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/collectors/memory_state_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace candor::collectors {
@@ -14,24 +15,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Clock = std::chrono::system_clock;
 
-class MemoryStateStore final : public StateStore {
- public:
-  std::optional<std::string> Load(absl::string_view key) const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = values_.find(std::string(key));
-    if (it == values_.end()) return std::nullopt;
-    return it->second;
-  }
-  absl::Status Save(absl::string_view key, absl::string_view value) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    values_[std::string(key)] = std::string(value);
-    return absl::OkStatus();
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::map<std::string, std::string> values_;
-};
+using testing::MemoryStateStore;
 
 std::filesystem::path Tree(const std::string& name) {
   return std::filesystem::path(CANDOR_TEST_DATA) / "hosts" / name;

@@ -13,6 +13,7 @@
 #include "collectors/separation/vpn.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/collectors/memory_state_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace candor::collectors::separation {
@@ -20,23 +21,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class MemoryStateStore final : public StateStore {
- public:
-  std::optional<std::string> Load(absl::string_view key) const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = values_.find(std::string(key));
-    return it == values_.end() ? std::nullopt : std::optional<std::string>(it->second);
-  }
-  absl::Status Save(absl::string_view key, absl::string_view value) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    values_[std::string(key)] = std::string(value);
-    return absl::OkStatus();
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::map<std::string, std::string> values_;
-};
+using testing::MemoryStateStore;
 
 std::filesystem::path Fixture(const std::string& name) {
   return std::filesystem::path(CANDOR_TEST_DATA) / "hosts" / name;
