@@ -17,6 +17,8 @@
 #include "collectors/posture/ssh_server.h"
 #include "collectors/posture/time_sync.h"
 #include "collectors/separation/checks.h"
+#include "collectors/separation/personal_software.h"
+#include "collectors/separation/personal_software_catalog.h"
 #include "collectors/separation/vpn.h"
 
 namespace candor::collectors {
@@ -42,6 +44,10 @@ void RegisterBuiltins(CollectorRegistry& registry) {
   registry.Register(std::make_unique<separation::WorkHomePrivate>()).IgnoreError();
   registry.Register(std::make_unique<separation::WorkHomeEncrypted>()).IgnoreError();
   registry.Register(std::make_unique<separation::VpnConfigured>()).IgnoreError();
+  registry
+      .Register(
+          std::make_unique<separation::NoPersonalSoftware>(separation::kPersonalSoftwareCatalog))
+      .IgnoreError();
 }
 
 config::CollectorCatalog BuiltinCatalog() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <set>
 #include <string>
 
@@ -11,5 +12,8 @@ namespace candor::collectors {
 // Only names: never command lines, arguments or owners. Processes that exit while being
 // read are skipped.
 std::set<std::string> RunningProcessNames(const HostView& host);
+
+// The same for the processes whose real user is `uid` (the Uid line of /proc/PID/status).
+std::set<std::string> RunningProcessNamesOf(const HostView& host, int64_t uid);
 
 }  // namespace candor::collectors

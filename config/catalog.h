@@ -22,10 +22,18 @@ absl::string_view PlatformName(Platform platform);  // "linux", "windows", "maco
 // The platform this binary was built for.
 Platform CurrentPlatform();
 
-enum class ParamType { kBool, kInteger, kString, kStringList, kDuration };
+enum class ParamType { kBool, kInteger, kString, kStringList, kDuration, kRecordList };
 
-using ParamValue =
-    std::variant<bool, int64_t, std::string, std::vector<std::string>, std::chrono::seconds>;
+// One item of a kRecordList parameter: an id "<category>:<name>" and named lists of plain
+// names (e.g. the personal-software entries a policy adds).
+struct ParamRecord {
+  std::string id;
+  std::map<std::string, std::vector<std::string>> lists;
+  bool operator==(const ParamRecord&) const = default;
+};
+
+using ParamValue = std::variant<bool, int64_t, std::string, std::vector<std::string>,
+                                std::chrono::seconds, std::vector<ParamRecord>>;
 // Every parameter a collector declares, defaults filled in by the loader.
 using Params = std::map<std::string, ParamValue>;
 
@@ -34,11 +42,14 @@ struct ParamSpec {
   ParamType type = ParamType::kString;
   std::string description;
   ParamValue default_value;
-  // kInteger: the value; kDuration: seconds; kString: length; kStringList: number of items.
+  // kInteger: the value; kDuration: seconds; kString: length; kStringList and kRecordList:
+  // number of items.
   int64_t min = 0;
   int64_t max = 0;
   // kString and kStringList items: the allowed values, when not empty.
   std::vector<std::string> choices;
+  // kRecordList: the list names a record may have (each optional, at most 32 names).
+  std::vector<std::string> fields;
 };
 
 struct CollectorSpec {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -25,6 +26,7 @@ std::string RangeText(const ParamSpec& spec) {
     case ParamType::kString:
       return absl::StrCat(spec.min, " to ", spec.max, " characters");
     case ParamType::kStringList:
+    case ParamType::kRecordList:
       return absl::StrCat(spec.min, " to ", spec.max, " items");
     default:
       return absl::StrCat(spec.min, " to ", spec.max);
@@ -89,11 +91,100 @@ std::optional<ParamValue> ReadValue(const YamlNode& node, const std::string& pat
       }
       return *items;
     }
+    case ParamType::kRecordList: {
+      if (node.kind != YamlNode::Kind::kSequence ||
+          static_cast<int64_t>(node.items.size()) < spec.min ||
+          static_cast<int64_t>(node.items.size()) > spec.max) {
+        diag.Error(node.pos, path,
+                   absl::StrCat("expected a list of ", RangeText(spec), ", got ",
+                                node.kind == YamlNode::Kind::kSequence
+                                    ? absl::StrCat(node.items.size(), " items")
+                                    : node.Describe()));
+        return std::nullopt;
+      }
+      std::vector<ParamRecord> records;
+      std::set<std::string> ids;
+      bool ok = true;
+      for (size_t i = 0; i < node.items.size(); ++i) {
+        std::optional<ParamRecord> record =
+            ReadRecord(node.items[i], IndexPath(path, i), spec.fields, diag);
+        if (!record) {
+          ok = false;
+        } else if (!ids.insert(record->id).second) {
+          diag.Error(node.items[i].pos, IndexPath(path, i),
+                     absl::StrCat("\"", record->id, "\" is listed twice"));
+          ok = false;
+        } else {
+          records.push_back(std::move(*record));
+        }
+      }
+      if (!ok) return std::nullopt;
+      return records;
+    }
   }
   return std::nullopt;
 }
 
+// "games:steam": a lowercase category, a colon, a lowercase name.
+bool IsRecordId(const std::string& id) {
+  const size_t colon = id.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= id.size() || id.size() > 64) {
+    return false;
+  }
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    const bool base = absl::ascii_islower(static_cast<unsigned char>(c)) ||
+                      absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-';
+    if (i == colon) continue;
+    if (i < colon ? !base : !(base || c == '.' || c == '_' || c == '+')) return false;
+  }
+  return id.find(':', colon + 1) == std::string::npos;
+}
+
+// A name to compare with what the host lists: no path separators, no control characters,
+// no surrounding spaces, not "." or "..".
+bool IsPlainName(const std::string& name) {
+  return name != "." && name != ".." && name.find_first_of("/\\") == std::string::npos &&
+         !HasControlCharacters(name) && name.front() != ' ' && name.back() != ' ';
+}
+
 }  // namespace
+
+std::optional<ParamRecord> ReadRecord(const YamlNode& node, const std::string& path,
+                                      const std::vector<std::string>& fields, Diagnostics& diag) {
+  MapReader reader(node, path, diag);
+  if (!reader.is_map()) return std::nullopt;
+  const size_t errors_before = diag.errors().size();
+  ParamRecord record;
+  if (std::optional<std::string> id = reader.String("id", Presence::kRequired)) {
+    if (IsRecordId(*id)) {
+      record.id = *id;
+    } else {
+      diag.Error(reader.Get("id", Presence::kOptional)->pos, JoinPath(path, "id"),
+                 absl::StrCat("expected \"<category>:<name>\" in lowercase letters, digits and "
+                              "-._+ (at most 64 characters), got \"",
+                              *id, "\""));
+    }
+  }
+  for (const std::string& field : fields) {
+    const YamlNode* value = reader.Get(field, Presence::kOptional);
+    if (value == nullptr) continue;
+    const std::string field_path = JoinPath(path, field);
+    std::optional<std::vector<std::string>> names = ReadStringList(*value, field_path, 32, diag);
+    if (!names) continue;
+    for (size_t i = 0; i < names->size(); ++i) {
+      if (!IsPlainName((*names)[i])) {
+        diag.Error(value->items[i].pos, IndexPath(field_path, i),
+                   absl::StrCat("expected a plain name (no / or \\, no surrounding spaces), got \"",
+                                (*names)[i], "\""));
+      }
+    }
+    record.lists[field] = std::move(*names);
+  }
+  reader.Finish();
+  if (diag.errors().size() != errors_before) return std::nullopt;
+  return record;
+}
 
 bool CheckChoice(const std::string& value, const std::vector<std::string>& choices, SourcePos pos,
                  const std::string& path, Diagnostics& diag) {

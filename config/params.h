@@ -23,6 +23,12 @@ std::optional<std::vector<std::string>> ReadStringList(const YamlNode& node,
                                                        const std::string& path, size_t max_items,
                                                        Diagnostics& diag);
 
+// One record of a kRecordList parameter (also the entries of the personal-software
+// catalog): a mapping with a required `id` "<category>:<name>" and optional lists named in
+// `fields`, each of at most 32 plain names (no path separators). nullopt after reporting.
+std::optional<ParamRecord> ReadRecord(const YamlNode& node, const std::string& path,
+                                      const std::vector<std::string>& fields, Diagnostics& diag);
+
 // `value` when it is one of `choices`; otherwise reports it, with the nearest choice.
 bool CheckChoice(const std::string& value, const std::vector<std::string>& choices, SourcePos pos,
                  const std::string& path, Diagnostics& diag);

@@ -35,24 +35,12 @@ bool HasInstalledVersion(absl::string_view status) {
 }
 
 absl::Status ReadInstalled(const HostView& host, AptState& state) {
-  std::vector<InstalledPackage> packages;
-  absl::Status read = ForEachParagraphInFile(host, kStatus, [&](const Deb822Paragraph& p) {
-    const auto status = p.Field("Status");
-    const auto name = p.Field("Package");
-    const auto version = p.Field("Version");
-    if (!status || !name || !version || !HasInstalledVersion(*status)) return true;
-    InstalledPackage package{.name = std::string(*name),
-                             .arch = std::string(p.Field("Architecture").value_or("")),
-                             .version = std::string(*version)};
-    if (auto source = p.Field("Source")) {
-      package.source =
-          std::string(absl::StripAsciiWhitespace(source->substr(0, source->find('('))));
-    }
-    if (package.name == "dpkg") state.native_arch = package.arch;
-    packages.push_back(std::move(package));
-    return true;
-  });
-  if (!read.ok()) return read;
+  absl::StatusOr<std::vector<InstalledPackage>> read = ReadDpkgStatus(host);
+  if (!read.ok()) return read.status();
+  std::vector<InstalledPackage>& packages = *read;
+  for (const InstalledPackage& p : packages) {
+    if (p.name == "dpkg") state.native_arch = p.arch;
+  }
   if (state.native_arch.empty()) {
     for (const InstalledPackage& p : packages) {
       if (p.arch != "all" && !p.arch.empty()) {
@@ -439,6 +427,27 @@ bool IsSecurity(const AptPackageFile& file) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<InstalledPackage>> ReadDpkgStatus(const HostView& host) {
+  std::vector<InstalledPackage> packages;
+  absl::Status read = ForEachParagraphInFile(host, kStatus, [&](const Deb822Paragraph& p) {
+    const auto status = p.Field("Status");
+    const auto name = p.Field("Package");
+    const auto version = p.Field("Version");
+    if (!status || !name || !version || !HasInstalledVersion(*status)) return true;
+    InstalledPackage package{.name = std::string(*name),
+                             .arch = std::string(p.Field("Architecture").value_or("")),
+                             .version = std::string(*version)};
+    if (auto source = p.Field("Source")) {
+      package.source =
+          std::string(absl::StripAsciiWhitespace(source->substr(0, source->find('('))));
+    }
+    packages.push_back(std::move(package));
+    return true;
+  });
+  if (!read.ok()) return read;
+  return packages;
+}
 
 absl::StatusOr<AptState> LoadAptState(const HostView& host) {
   AptState state;

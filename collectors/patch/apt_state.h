@@ -78,6 +78,10 @@ struct AptState {
   std::vector<std::string> problems;
 };
 
+// The packages dpkg has an installed version of, in the status file's order, architecture
+// as written ("all" not yet resolved). kNotFound when the host has no dpkg status file.
+absl::StatusOr<std::vector<InstalledPackage>> ReadDpkgStatus(const HostView& host);
+
 // kNotFound when the host has no dpkg status file.
 absl::StatusOr<AptState> LoadAptState(const HostView& host);
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "collectors/packages.h"
 #include "collectors/patch/apt_state.h"
 #include "collectors/patch/deb_version.h"
 #include "collectors/patch/package_file.h"
@@ -116,8 +117,7 @@ CheckResult RpmLevel(const HostView& host) {
   CheckResult result;
   result.status = CheckStatus::kNotApplicable;
   result.facts["package_manager"] = std::string("rpm");
-  absl::StatusOr<ProgramOutput> out = host.RunProgram(
-      "/usr/bin/rpm", {"-qa", "--qf", "%{NAME} %{EPOCHNUM} %{VERSION} %{RELEASE} %{ARCH}\n"});
+  absl::StatusOr<ProgramOutput> out = QueryRpmPackages(host);
   if (!out.ok() || out->exit_code != 0) {
     result.reason = absl::StrCat("rpm-based system; its package database could not be read (",
                                  out.ok() ? absl::StrCat("rpm exited ", out->exit_code)
@@ -196,7 +196,7 @@ const config::CollectorSpec& PatchLevel::spec() const {
 CheckResult PatchLevel::Collect(const HostView& host, const config::Params& params) const {
   CheckResult result;
   if (!host.Exists("/var/lib/dpkg/status")) {
-    if (host.Exists("/var/lib/rpm") || host.Exists("/usr/lib/sysimage/rpm")) return RpmLevel(host);
+    if (HasRpmDatabase(host)) return RpmLevel(host);
     result.status = CheckStatus::kNotApplicable;
     result.reason = "no dpkg or rpm package database on this system";
     return result;

@@ -16,6 +16,7 @@ TEST(RegistryTest, BuiltinsAreRegisteredOnceEach) {
                                              "disk_encryption",
                                              "firewall",
                                              "local_admins",
+                                             "no_personal_software",
                                              "os_info",
                                              "os_support",
                                              "patch_level",

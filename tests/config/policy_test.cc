@@ -81,6 +81,33 @@ TEST(PolicyTest, AChangedParameterMakesADifferentCheck) {
   EXPECT_NE(changed, a->checks[1]);
 }
 
+TEST(PolicyTest, RecordListsKeepTheirIdsAndLists) {
+  absl::StatusOr<Policy> policy = Parse(R"(apiVersion: candor/v1
+kind: Policy
+metadata: {name: p, tenant: t, version: 1}
+notice: n
+defaults: {interval: 1h}
+checks:
+  - id: sw
+    collector: software
+    params:
+      add:
+        - id: shadow-it:acme-sync
+          packages: [acme-sync, acme-sync-gui]
+          processes: [acme-syncd]
+        - id: games:retro.arch+2
+          processes: ["RetroArch Launcher"]
+)");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const auto& add = std::get<std::vector<ParamRecord>>(policy->checks[0].params.at("add"));
+  ASSERT_EQ(add.size(), 2u);
+  EXPECT_EQ(add[0].id, "shadow-it:acme-sync");
+  EXPECT_EQ(add[0].lists.at("packages"), (std::vector<std::string>{"acme-sync", "acme-sync-gui"}));
+  EXPECT_EQ(add[0].lists.at("processes"), std::vector<std::string>{"acme-syncd"});
+  EXPECT_EQ(add[1].lists.count("packages"), 0u);
+  EXPECT_EQ(add[1].lists.at("processes"), std::vector<std::string>{"RetroArch Launcher"});
+}
+
 TEST(PolicyTest, SeverityNames) {
   EXPECT_EQ(SeverityName(Severity::kInfo), "info");
   EXPECT_EQ(SeverityName(Severity::kCritical), "critical");

@@ -57,6 +57,17 @@ inline CollectorCatalog TestCatalog() {
                            .min = 1,
                            .max = 16,
                            .choices = {"stable", "testing"}}}});
+  catalog.Add({.id = "software",
+               .description = "Programs that do not belong.",
+               .platforms = {Platform::kLinux},
+               .data_categories = {"catalog ids"},
+               .params = {{.name = "add",
+                           .type = ParamType::kRecordList,
+                           .description = "Entries of the policy's own.",
+                           .default_value = std::vector<ParamRecord>{},
+                           .min = 0,
+                           .max = 2,
+                           .fields = {"packages", "processes"}}}});
   return catalog;
 }
 

@@ -10,55 +10,18 @@
 #include <set>
 
 #include "collectors/separation/checks.h"
+#include "collectors/separation/personal_software.h"
+#include "collectors/separation/personal_software_catalog.h"
 #include "collectors/separation/vpn.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/collectors/memory_state_store.h"
+#include "tests/collectors/separation/tree.h"
 #include "tests/support/temp_dir.h"
 
 namespace candor::collectors::separation {
 namespace {
 
 using ::testing::HasSubstr;
-
-using testing::MemoryStateStore;
-
-std::filesystem::path Fixture(const std::string& name) {
-  return std::filesystem::path(CANDOR_TEST_DATA) / "hosts" / name;
-}
-
-// A copy of a fixture tree whose homes have the given modes and belong to their accounts
-// (ownership needs root; the tests that need it skip without).
-class Tree {
- public:
-  explicit Tree(const std::string& name) {
-    std::filesystem::copy(
-        Fixture(name), dir_.path(),
-        std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
-    state_ = std::make_shared<MemoryStateStore>();
-  }
-  // Sets the mode and owner of /home/<account> (uid from the tree's passwd).
-  void Home(const std::string& account, int64_t uid, mode_t mode) {
-    const std::filesystem::path home = dir_ / ("home/" + account);
-    ::chmod(home.c_str(), mode);
-    if (::geteuid() == 0)
-      (void)::chown(home.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(uid));
-  }
-  HostView View() const {
-    HostView::Options options;
-    options.state = state_;
-    return HostView(dir_.path(), options);
-  }
-  const std::filesystem::path& path() const { return dir_.path(); }
-
- private:
-  candor::testing::TempDir dir_;
-  std::shared_ptr<MemoryStateStore> state_;
-};
-
-config::Params Work(std::vector<std::string> accounts = {"work"}) {
-  return {{"work_accounts", std::move(accounts)}};
-}
 
 TEST(SeparationTest, AFamilyPcWithAPersonalAdministrator) {
   Tree tree("family-pc");
@@ -195,13 +158,16 @@ TEST(SeparationTest, VpnTypesWithoutEndpointsOrKeys) {
 // device in any result of these checks.
 std::set<std::string> PersonalStrings(const std::filesystem::path& tree,
                                       const std::set<std::string>& personal_accounts) {
+  // The directories every home has (XDG's and flatpak's layout) say nothing personal.
+  static const std::set<std::string> kLayout = {"share",  "flatpak",  "active",      "stable",
+                                                "x86_64", "metadata", "applications"};
   std::set<std::string> strings = personal_accounts;
   for (const std::string& account : personal_accounts) {
     const std::filesystem::path home = tree / "home" / account;
     if (!std::filesystem::exists(home)) continue;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(home)) {
       const std::string name = entry.path().filename().string();
-      if (name.size() >= 4 && name[0] != '.') strings.insert(name);
+      if (name.size() >= 4 && name[0] != '.' && kLayout.count(name) == 0) strings.insert(name);
       if (entry.is_regular_file()) {
         const std::string content = candor::testing::ReadFile(entry.path());
         if (content.size() >= 4) strings.insert(content.substr(0, content.find('\n')));
@@ -238,16 +204,27 @@ TEST(SeparationPrivacyTest, NoPersonalStringLeavesTheDevice) {
   };
   const std::map<std::string, Case> trees = {{"family-pc", {{"marjorie", "tobias"}, "1001"}},
                                              {"work-sudo", {{"helga"}, "1000"}},
-                                             {"work-clean", {{}, "1000"}}};
+                                             {"work-clean", {{}, "1000"}},
+                                             {"work-flatpak-torrent", {{}, "1000"}}};
+  const NoPersonalSoftware software(kPersonalSoftwareCatalog);
+  const WorkAccount account;
+  const WorkAccountNotAdmin work_admin;
+  const PersonalAccountsNotAdmin personal_admins;
+  const WorkHomePrivate home_private;
+  const WorkHomeEncrypted home_encrypted;
+  const VpnConfigured vpn;
   const std::vector<const Collector*> checks = {
-      new WorkAccount(),     new WorkAccountNotAdmin(), new PersonalAccountsNotAdmin(),
-      new WorkHomePrivate(), new WorkHomeEncrypted(),   new VpnConfigured()};
+      &account, &work_admin, &personal_admins, &home_private, &home_encrypted, &vpn, &software};
   size_t results = 0;
   for (const auto& [name, c] : trees) {
     Tree tree(name);
     const std::set<std::string> secrets = PersonalStrings(tree.path(), c.personal);
     for (const Collector* check : checks) {
-      for (const auto& params : {Work(), Work({c.work_uid}), Work({"nobody-here"})}) {
+      for (const std::vector<std::string>& work :
+           std::vector<std::vector<std::string>>{{"work"}, {c.work_uid}, {"nobody-here"}}) {
+        config::Params params;
+        for (const config::ParamSpec& p : check->spec().params) params[p.name] = p.default_value;
+        params["work_accounts"] = work;
         const std::string dump = Dump(check->Collect(tree.View(), params));
         ++results;
         for (const std::string& secret : secrets) {
@@ -257,8 +234,7 @@ TEST(SeparationPrivacyTest, NoPersonalStringLeavesTheDevice) {
       }
     }
   }
-  for (const Collector* check : checks) delete check;
-  EXPECT_EQ(results, 54u);
+  EXPECT_EQ(results, 4u * 7u * 3u);
 }
 
 }  // namespace
