@@ -1,5 +1,6 @@
 #include "collectors/windows/posture_logic.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace candor::collectors::windows {
@@ -57,6 +58,18 @@ FirewallProfileState FromRegistry(const RegistryView& registry, const ProfileNam
 }
 
 }  // namespace
+
+std::string AsciiLower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+std::string AccountPart(const std::string& member) {
+  const size_t slash = member.rfind('\\');
+  return AsciiLower(slash == std::string::npos ? member : member.substr(slash + 1));
+}
 
 Verdict OsInfo(const RegistryView& registry) {
   Verdict v;
@@ -203,16 +216,8 @@ Verdict LocalAdmins(const SecurityView& security, const std::vector<std::string>
     v.reason = "cannot list the members of the Administrators group (S-1-5-32-544)";
     return v;
   }
-  auto lower = [](std::string text) {
-    for (char& c : text) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return text;
-  };
-  auto account = [&](const std::string& name) {
-    const size_t slash = name.rfind('\\');
-    return lower(slash == std::string::npos ? name : name.substr(slash + 1));
-  };
+  auto lower = AsciiLower;
+  auto account = AccountPart;
   int64_t counted = 0, unexpected = 0;
   std::vector<std::string> allowed_found;
   for (const std::string& member : *members) {
@@ -245,19 +250,28 @@ Verdict LocalAdmins(const SecurityView& security, const std::vector<std::string>
   return v;
 }
 
-Verdict AutoLogin(const RegistryView& registry) {
+Verdict AutoLogin(const RegistryView& registry, const std::vector<std::string>& accounts) {
   Verdict v;
-  const auto value = registry.String(Hive::kLocalMachine,
-                                     "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon",
-                                     "AutoAdminLogon");
-  const bool on = value && *value == "1";
+  constexpr const char* kWinlogon = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon";
+  const auto value = registry.String(Hive::kLocalMachine, kWinlogon, "AutoAdminLogon");
+  bool on = value && *value == "1";
+  if (on && !accounts.empty()) {
+    // Only a logon into one of `accounts` counts; whose it is otherwise is not reported.
+    const std::string user =
+        AsciiLower(registry.String(Hive::kLocalMachine, kWinlogon, "DefaultUserName").value_or(""));
+    on = false;
+    for (const std::string& account : accounts) on = on || AsciiLower(account) == user;
+  }
   v.facts["autologin"] = on;
   v.status = on ? Status::kFail : Status::kPass;
-  v.reason = on ? "automatic logon is enabled (Winlogon AutoAdminLogon)" : "no automatic logon";
+  v.reason =
+      on ? "automatic logon is enabled (Winlogon AutoAdminLogon)"
+         : (accounts.empty() ? "no automatic logon" : "no automatic logon into the work account");
   return v;
 }
 
-Verdict ScreenLock(const RegistryView& registry, int64_t max_idle_minutes) {
+Verdict ScreenLock(const RegistryView& registry, int64_t max_idle_minutes,
+                   const std::vector<std::string>& sids) {
   Verdict v;
   const int64_t limit = max_idle_minutes * 60;
   const auto machine = registry.Dword(
@@ -274,6 +288,7 @@ Verdict ScreenLock(const RegistryView& registry, int64_t max_idle_minutes) {
   for (const std::string& sid : registry.SubKeys(Hive::kUsers, "")) {
     // Interactive accounts: S-1-5-21-... (local and domain users), not their _Classes keys.
     if (sid.rfind("S-1-5-21-", 0) != 0 || sid.find("_Classes") != std::string::npos) continue;
+    if (!sids.empty() && std::find(sids.begin(), sids.end(), sid) == sids.end()) continue;
     ++checked;
     auto setting = [&](const char* value) {
       const std::string policy =

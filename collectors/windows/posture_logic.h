@@ -45,12 +45,20 @@ Verdict Antivirus(const SecurityView& security);
 // the Domain Admins group are not counted). Counts, never the names of unexpected members.
 Verdict LocalAdmins(const SecurityView& security, const std::vector<std::string>& allowed);
 
-// Winlogon AutoAdminLogon.
-Verdict AutoLogin(const RegistryView& registry);
+// Winlogon AutoAdminLogon; with `accounts`, only an automatic logon into one of them
+// (DefaultUserName, case ignored) fails: the work account on a shared PC.
+Verdict AutoLogin(const RegistryView& registry, const std::vector<std::string>& accounts = {});
 
 // For every user profile loaded under HKEY_USERS: a password-protected screen saver within
 // `max_idle_minutes` (user policy over user setting), or the machine's
 // InactivityTimeoutSecs within the limit, which locks every session. Counts, not names.
-Verdict ScreenLock(const RegistryView& registry, int64_t max_idle_minutes);
+// With `sids`, only those profiles are judged (the work account on a shared PC).
+Verdict ScreenLock(const RegistryView& registry, int64_t max_idle_minutes,
+                   const std::vector<std::string>& sids = {});
+
+// ASCII lower case (account names are compared without case).
+std::string AsciiLower(std::string text);
+// "DESKTOP-1\\Marjorie" -> "marjorie": the account part of a group member, lower case.
+std::string AccountPart(const std::string& member);
 
 }  // namespace candor::collectors::windows

@@ -9,6 +9,7 @@
 #include <oleauto.h>
 #include <wbemidl.h>
 #include "collectors/windows/com_scope_win32.h"
+#include "collectors/windows/utf16_win32.h"
 // clang-format on
 
 #include <functional>
@@ -93,11 +94,7 @@ std::string StringProperty(IWbemClassObject* object, const wchar_t* name) {
   std::string result;
   if (SUCCEEDED(object->Get(name, 0, &value, nullptr, nullptr)) && value.vt == VT_BSTR &&
       value.bstrVal != nullptr) {
-    const int length = static_cast<int>(SysStringLen(value.bstrVal));
-    const int n =
-        WideCharToMultiByte(CP_UTF8, 0, value.bstrVal, length, nullptr, 0, nullptr, nullptr);
-    result.resize(static_cast<size_t>(n));
-    WideCharToMultiByte(CP_UTF8, 0, value.bstrVal, length, result.data(), n, nullptr, nullptr);
+    result = Utf8(value.bstrVal, SysStringLen(value.bstrVal));
   }
   VariantClear(&value);
   return result;
@@ -188,12 +185,7 @@ std::optional<std::vector<std::string>> Win32Security::LocalAdministrators() con
                                      MAX_PREFERRED_LENGTH, &read, &total, &resume);
     if (listed != NERR_Success && listed != ERROR_MORE_DATA) return std::nullopt;
     for (DWORD i = 0; i < read; ++i) {
-      const wchar_t* name = info[i].lgrmi2_domainandname;
-      const int length = static_cast<int>(wcslen(name));
-      const int n = WideCharToMultiByte(CP_UTF8, 0, name, length, nullptr, 0, nullptr, nullptr);
-      std::string utf8(static_cast<size_t>(n), '\0');
-      WideCharToMultiByte(CP_UTF8, 0, name, length, utf8.data(), n, nullptr, nullptr);
-      members.push_back(std::move(utf8));
+      members.push_back(Utf8(info[i].lgrmi2_domainandname));
     }
     if (info != nullptr) NetApiBufferFree(info);
   } while (listed == ERROR_MORE_DATA);

@@ -9,73 +9,13 @@
 #include "collectors/windows/update_logic.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/collectors/windows/fakes.h"
 
 namespace candor::collectors::windows {
 namespace {
 
 using ::testing::HasSubstr;
 using Status = Verdict::Status;
-
-class FakeRegistry final : public RegistryView {
- public:
-  void SetDword(Hive hive, const std::string& key, const std::string& value, uint32_t data) {
-    dwords_[{hive, key, value}] = data;
-    AddKey(hive, key);
-  }
-  void SetString(Hive hive, const std::string& key, const std::string& value,
-                 const std::string& data) {
-    strings_[{hive, key, value}] = data;
-    AddKey(hive, key);
-  }
-  void AddKey(Hive hive, const std::string& key) { keys_.insert({hive, key}); }
-
-  std::optional<uint32_t> Dword(Hive hive, const std::string& key,
-                                const std::string& value) const override {
-    auto it = dwords_.find({hive, key, value});
-    return it == dwords_.end() ? std::nullopt : std::optional<uint32_t>(it->second);
-  }
-  std::optional<std::string> String(Hive hive, const std::string& key,
-                                    const std::string& value) const override {
-    auto it = strings_.find({hive, key, value});
-    return it == strings_.end() ? std::nullopt : std::optional<std::string>(it->second);
-  }
-  bool KeyExists(Hive hive, const std::string& key) const override {
-    return keys_.count({hive, key}) != 0;
-  }
-  std::vector<std::string> SubKeys(Hive hive, const std::string& key) const override {
-    std::set<std::string> children;
-    const std::string prefix = key.empty() ? "" : key + "\\";
-    for (const auto& [h, k] : keys_) {
-      if (h != hive || k.rfind(prefix, 0) != 0 || k.size() == prefix.size()) continue;
-      children.insert(k.substr(prefix.size(), k.find('\\', prefix.size()) - prefix.size()));
-    }
-    return {children.begin(), children.end()};
-  }
-
- private:
-  std::map<std::tuple<Hive, std::string, std::string>, uint32_t> dwords_;
-  std::map<std::tuple<Hive, std::string, std::string>, std::string> strings_;
-  std::set<std::pair<Hive, std::string>> keys_;
-};
-
-class FakeSecurity final : public SecurityView {
- public:
-  std::optional<FirewallProfileState> Firewall(FirewallProfile profile) const override {
-    auto it = firewall.find(profile);
-    return it == firewall.end() ? std::nullopt : std::optional(it->second);
-  }
-  std::optional<std::vector<BitLockerVolume>> BitLockerVolumes() const override { return volumes; }
-  std::optional<std::vector<AntivirusProduct>> AntivirusProducts() const override {
-    return products;
-  }
-  std::optional<std::vector<std::string>> LocalAdministrators() const override {
-    return administrators;
-  }
-  std::map<FirewallProfile, FirewallProfileState> firewall;
-  std::optional<std::vector<BitLockerVolume>> volumes;
-  std::optional<std::vector<AntivirusProduct>> products;
-  std::optional<std::vector<std::string>> administrators;
-};
 
 constexpr const char* kNt = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion";
 constexpr const char* kPolicy = "SOFTWARE\\Policies\\Microsoft\\WindowsFirewall\\";
