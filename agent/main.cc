@@ -1,6 +1,7 @@
 // candor-agent: runs posture checks on this device and sends the results to candor-server.
 // The command line; run.cc wires the parts together.
 
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "agent/check_command.h"
+#include "agent/enrollment.h"
 #include "agent/log.h"
 #include "agent/run.h"
 #include "boost/program_options.hpp"
@@ -23,6 +25,12 @@ namespace {
 constexpr const char* kUsage =
     "Usage:\n"
     "  candor-agent --config FILE [--once]   run the policy's checks and send the results\n"
+    "  candor-agent enroll --server HOST:PORT --ca CA.pem --token TOKEN\n"
+    "                      (--state-dir DIR | --config FILE) [--replace]\n"
+    "                                        get this device's identity from the server: a\n"
+    "                                        key made here, a certificate from the server,\n"
+    "                                        kept in state_dir/identity (the token may also\n"
+    "                                        come from CANDOR_ENROLL_TOKEN)\n"
     "  candor-agent policy validate FILE     check a policy file; print every error\n"
     "  candor-agent check [--policy FILE] [--only CHECK_ID ...] [--format table|json]\n"
     "                     [--host-root DIR]  run checks once here and print the results;\n"
@@ -64,10 +72,70 @@ int Check(const std::vector<std::string>& args) {
   check.host_root = vars["host-root"].as<std::string>();
   return ca::RunCheckCommand(check, std::cout, std::cerr);
 }
+int EnrollCommand(const std::vector<std::string>& args) {
+  po::options_description options("enroll options");
+  options.add_options()("help,h", "show this help")("server", po::value<std::string>(),
+                                                    "the server, HOST:PORT")(
+      "ca", po::value<std::string>(), "the CA certificate that issued the server's")(
+      "token", po::value<std::string>(), "the bootstrap token (or CANDOR_ENROLL_TOKEN)")(
+      "state-dir", po::value<std::string>(), "the agent's state_dir")(
+      "config,c", po::value<std::string>(), "the agent config (its state_dir, server, tls.ca)")(
+      "replace", "enroll again over an existing identity");
+  po::variables_map vars;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), vars);
+    po::notify(vars);
+  } catch (const po::error& e) {
+    std::cerr << "candor-agent enroll: " << e.what() << "\n\n" << kUsage;
+    return 2;
+  }
+  if (vars.count("help")) {
+    std::cout << kUsage << "\n" << options;
+    return 0;
+  }
+  ca::EnrollOptions enroll;
+  if (vars.count("config")) {
+    absl::StatusOr<candor::config::AgentConfig> config =
+        candor::config::LoadAgentConfig(vars["config"].as<std::string>());
+    if (!config.ok()) {
+      std::cerr << "candor-agent enroll: " << config.status().message() << "\n";
+      return 1;
+    }
+    enroll.server = config->server.ToString();
+    enroll.state_dir = config->state_dir;
+  }
+  if (vars.count("server")) enroll.server = vars["server"].as<std::string>();
+  if (vars.count("state-dir")) enroll.state_dir = vars["state-dir"].as<std::string>();
+  if (vars.count("ca")) enroll.ca = vars["ca"].as<std::string>();
+  if (vars.count("token")) {
+    enroll.token = vars["token"].as<std::string>();
+  } else if (const char* token = std::getenv("CANDOR_ENROLL_TOKEN")) {
+    enroll.token = token;
+  }
+  enroll.replace = vars.count("replace") > 0;
+  enroll.agent_version = CANDOR_VERSION;
+  if (enroll.server.empty() || enroll.ca.empty() || enroll.token.empty() ||
+      enroll.state_dir.empty()) {
+    std::cerr << "candor-agent enroll: needs --server, --ca, --token and --state-dir (or "
+                 "--config)\n\n"
+              << kUsage;
+    return 2;
+  }
+  absl::StatusOr<ca::DeviceId> id = ca::Enroll(enroll);
+  if (!id.ok()) {
+    std::cerr << "candor-agent enroll: " << id.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "enrolled as device " << id->device_id << " of tenant " << id->tenant
+            << "; identity in " << candor::config::IdentityDir(enroll.state_dir).string() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "enroll") return EnrollCommand({args.begin() + 1, args.end()});
   if (!args.empty() && args[0] == "check") return Check({args.begin() + 1, args.end()});
   if (args.size() >= 1 && args[0] == "policy") {
     if (args.size() == 3 && args[1] == "validate")

@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "agent/enrollment.h"
+#include "agent/log.h"
 #include "config/read_file.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -31,14 +33,23 @@ bool Retryable(const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<Uplink>> Uplink::Create(const config::AgentConfig& config,
                                                        std::string agent_version) {
+  std::unique_ptr<Uplink> uplink(new Uplink(config, std::move(agent_version)));
+  if (absl::Status s = uplink->OpenChannel(); !s.ok()) return s;
+  return uplink;
+}
+
+Uplink::Uplink(config::AgentConfig config, std::string agent_version)
+    : config_(std::move(config)), agent_version_(std::move(agent_version)) {}
+
+absl::Status Uplink::OpenChannel() {
   grpc::SslCredentialsOptions tls;
-  absl::StatusOr<std::string> ca = config::ReadBoundedFile(config.tls.ca, kMaxPemBytes, "tls.ca");
+  absl::StatusOr<std::string> ca = config::ReadBoundedFile(config_.tls.ca, kMaxPemBytes, "tls.ca");
   if (!ca.ok()) return ca.status();
   absl::StatusOr<std::string> cert =
-      config::ReadBoundedFile(config.tls.cert, kMaxPemBytes, "tls.cert");
+      config::ReadBoundedFile(config_.tls.cert, kMaxPemBytes, "tls.cert");
   if (!cert.ok()) return cert.status();
   absl::StatusOr<std::string> key =
-      config::ReadBoundedFile(config.tls.key, kMaxPemBytes, "tls.key");
+      config::ReadBoundedFile(config_.tls.key, kMaxPemBytes, "tls.key");
   if (!key.ok()) return key.status();
   tls.pem_root_certs = *ca;
   tls.pem_cert_chain = *cert;
@@ -54,17 +65,29 @@ absl::StatusOr<std::unique_ptr<Uplink>> Uplink::Create(const config::AgentConfig
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, v1::kAgentKeepaliveTimeMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, v1::kAgentKeepaliveTimeoutMs);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  auto channel =
-      grpc::CreateCustomChannel(config.server.ToString(), grpc::SslCredentials(tls), args);
-  return std::unique_ptr<Uplink>(new Uplink(std::move(channel), std::move(agent_version)));
+  channel_ = grpc::CreateCustomChannel(config_.server.ToString(), grpc::SslCredentials(tls), args);
+  stub_ = v1::AgentService::NewStub(channel_);
+  return absl::OkStatus();
 }
 
-Uplink::Uplink(std::shared_ptr<grpc::Channel> channel, std::string agent_version)
-    : channel_(std::move(channel)),
-      stub_(v1::AgentService::NewStub(channel_)),
-      agent_version_(std::move(agent_version)) {}
+void Uplink::RenewIfDue() {
+  const WallClock::time_point now = WallClock::now();
+  if (now < next_renewal_attempt_ || !NeedsRenewal(config_.tls.cert, now)) return;
+  if (absl::Status s = Renew(config_, std::chrono::seconds(30)); !s.ok()) {
+    Log(absl::StrCat("certificate renewal failed (", s.message(),
+                     "); the current certificate stays in use, next attempt in an hour"));
+    next_renewal_attempt_ = now + std::chrono::hours(1);
+    return;
+  }
+  if (absl::Status s = OpenChannel(); !s.ok()) {
+    Log(absl::StrCat("renewed certificate not usable: ", s.message()));
+    return;
+  }
+  Log("certificate renewed");
+}
 
 absl::Status Uplink::Flush(Spool& spool, WallClock::time_point deadline, uint64_t policy_version) {
+  RenewIfDue();
   absl::Status last = absl::OkStatus();
   auto backoff = std::chrono::milliseconds(200);
   while (true) {

@@ -39,10 +39,17 @@ class Uplink {
   void Cancel();
 
  private:
-  Uplink(std::shared_ptr<grpc::Channel> channel, std::string agent_version);
+  Uplink(config::AgentConfig config, std::string agent_version);
+  // (Re)reads the TLS files and makes a new channel.
+  absl::Status OpenChannel();
+  // At two thirds of the certificate's life, trades it for a fresh one (new key) and
+  // reconnects with it; on failure tries again an hour later, the old one still in use.
+  void RenewIfDue();
   absl::Status FlushOnce(Spool& spool, std::chrono::system_clock::time_point deadline,
                          uint64_t policy_version);
 
+  const config::AgentConfig config_;
+  std::chrono::system_clock::time_point next_renewal_attempt_{};
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AgentService::Stub> stub_;
   std::string agent_version_;

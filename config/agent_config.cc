@@ -22,14 +22,19 @@ absl::StatusOr<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
   if (auto v = top.Address("server", "candor.example.com:7443", false, Presence::kRequired)) {
     config.server = *v;
   }
-  if (const YamlNode* node = top.Get("tls", Presence::kRequired)) {
+  if (const YamlNode* node = top.Get("tls", Presence::kOptional)) {
     MapReader tls(*node, "tls", diag);
-    if (auto v = tls.Path("ca", base, Presence::kRequired)) config.tls.ca = *v;
-    if (auto v = tls.Path("cert", base, Presence::kRequired)) config.tls.cert = *v;
-    if (auto v = tls.Path("key", base, Presence::kRequired)) config.tls.key = *v;
+    if (auto v = tls.Path("ca", base, Presence::kOptional)) config.tls.ca = *v;
+    if (auto v = tls.Path("cert", base, Presence::kOptional)) config.tls.cert = *v;
+    if (auto v = tls.Path("key", base, Presence::kOptional)) config.tls.key = *v;
     tls.Finish();
   }
   if (auto v = top.Path("state_dir", base, Presence::kRequired)) config.state_dir = *v;
+  // Without tls files: the identity `candor-agent enroll` stored.
+  const std::filesystem::path identity = IdentityDir(config.state_dir);
+  if (config.tls.ca.empty()) config.tls.ca = identity / "ca.pem";
+  if (config.tls.cert.empty()) config.tls.cert = identity / "device.pem";
+  if (config.tls.key.empty()) config.tls.key = identity / "device.key";
   if (auto v = top.Path("policy", base, Presence::kRequired)) config.policy = *v;
   if (auto v = top.Duration("connect_timeout", seconds(1), seconds(3600), Presence::kOptional)) {
     config.connect_timeout = *v;
@@ -52,6 +57,10 @@ absl::StatusOr<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
   top.Finish();
   if (!diag.ok()) return diag.ToStatus();
   return config;
+}
+
+std::filesystem::path IdentityDir(const std::filesystem::path& state_dir) {
+  return state_dir / "identity";
 }
 
 }  // namespace candor::config

@@ -12,11 +12,16 @@
 
 namespace candor::config {
 
+// Default: the identity `candor-agent enroll` stored in state_dir/identity (ca.pem,
+// device.pem, device.key).
 struct AgentTlsFiles {
   std::filesystem::path ca;    // CA that issued the server's certificate
   std::filesystem::path cert;  // this device's client certificate
   std::filesystem::path key;   // its private key
 };
+
+// Where enrollment keeps the device's key, certificate, CA and ids.
+std::filesystem::path IdentityDir(const std::filesystem::path& state_dir);
 
 struct SpoolSettings {
   // Bound on the spool's files; when full, the oldest unsent events are dropped (and a

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Shows Candor's main job on a fresh machine: a throwaway PKI, candor-server on loopback
-# with SQLite storage in a temporary directory, an agent that runs its checks once and
-# delivers them over mutual TLS, and what the server stored. Cleans up after itself.
+# Shows Candor's main job on a fresh machine: a new installation (candor-server init: CA,
+# certificates, config) with SQLite storage in a temporary directory on loopback, a tenant
+# and an enrollment token made with candorctl, an agent that enrolls with it, runs its
+# checks once and delivers them over mutual TLS, the device list, and what the server
+# stored. Cleans up after itself.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +15,7 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 echo "== building (in $build)"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
-cmake --build "$build" -j "$(nproc)" --target candor-server candor-agent >/dev/null
+cmake --build "$build" -j "$(nproc)" --target candor-server candor-agent candorctl >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/candor-demo-XXXXXX")
 server_pid=""
@@ -23,22 +25,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== creating a throwaway PKI"
-"$root/scripts/dev-pki.sh" "$work/pki" >/dev/null
-echo "device identity: $(cat "$work/pki/device.uri")"
-
-cat >"$work/server.yaml" <<YAML
-listen: 127.0.0.1:0
-tls:
-  cert: pki/server.pem
-  key: pki/server.key
-  client_ca: pki/ca.pem
-storage: server.db
-YAML
+echo "== a new installation: candor-server init"
+"$build/service/candor-server" init --dir "$work/install" --listen 127.0.0.1:0 --admin mia
+"$root/scripts/dev-pki.sh" "$work/pki" >/dev/null  # only for the rogue device below
 
 echo "== starting candor-server"
 mkfifo "$work/server.out"
-"$build/service/candor-server" --config "$work/server.yaml" >"$work/server.out" \
+"$build/service/candor-server" --config "$work/install/server.yaml" >"$work/server.out" \
   2>"$work/server.log" &
 server_pid=$!
 exec 3<"$work/server.out"
@@ -50,19 +43,36 @@ fi
 echo "$line"
 port=${line##*:}
 
+ctl() {
+  "$build/service/candorctl" --server "localhost:$port" --ca "$work/install/ca.pem" \
+    --cert "$work/install/mia.pem" --key "$work/install/mia.key" "$@"
+}
+echo "== candorctl: a tenant and a one-use enrollment token (the server keeps only its hash)"
+ctl tenant create demo
+token=$(ctl token create --tenant demo --group laptops --uses 1 --ttl 1h)
+
+echo "== candor-agent enroll: a key made here, a certificate from the server"
+"$build/agent/candor-agent" enroll --server "localhost:$port" --ca "$work/install/ca.pem" \
+  --token "$token" --state-dir "$work/state-device"
+echo "its certificate names it:"
+openssl x509 -noout -ext subjectAltName -in "$work/state-device/identity/device.pem" |
+  sed -n 2p | sed 's/^ */  /'
+
 # The example policy for a company laptop: every posture check this agent has.
 cp "$root/config/examples/company-laptop.yaml" "$work/policy.yaml"
-write_agent_config() { # file cert ca
-  cat >"$1" <<YAML
+cat >"$work/agent.yaml" <<YAML
 server: localhost:$port
-tls: {ca: pki/$3.pem, cert: pki/$2.pem, key: pki/$2.key}
-state_dir: state-$2
+state_dir: state-device   # its identity is in state-device/identity
 policy: policy.yaml
 connect_timeout: 3s
 YAML
-}
-write_agent_config "$work/agent.yaml" device ca
-write_agent_config "$work/rogue.yaml" rogue-device ca
+cat >"$work/rogue.yaml" <<YAML
+server: localhost:$port
+tls: {ca: install/ca.pem, cert: pki/rogue-device.pem, key: pki/rogue-device.key}
+state_dir: state-rogue
+policy: policy.yaml
+connect_timeout: 3s
+YAML
 
 echo "== what the agent will check, run locally (candor-agent check sends nothing)"
 "$build/agent/candor-agent" check --policy "$work/policy.yaml"
@@ -78,11 +88,17 @@ fi
 echo "refused, as it must be (exit 1; its event stays in its own spool):"
 grep -v "^E[0-9]" "$work/rogue.err" | sed 's/^/  /' || true
 
+echo "== candorctl device list"
+ctl device list --tenant demo
+
 echo "== what the server stored"
-"$build/service/candor-server" export --config "$work/server.yaml" --format table
+"$build/service/candor-server" export --config "$work/install/server.yaml" --format table
 echo
 echo "== the same as JSON lines (first event)"
-"$build/service/candor-server" export --config "$work/server.yaml" --format jsonl | sed -n 1p  # sed reads to the end: no SIGPIPE for export
+"$build/service/candor-server" export --config "$work/install/server.yaml" --format jsonl | sed -n 1p  # sed reads to the end: no SIGPIPE for export
+
+echo "== the audit log"
+ctl audit
 
 echo "== stopping the server"
 kill -TERM "$server_pid"

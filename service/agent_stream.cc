@@ -25,9 +25,14 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
  public:
   static constexpr int kWindow = 8;
 
-  AgentStream(Ingest& ingest, BatchWriter& writer, StreamTracker& tracker,
+  AgentStream(Ingest& ingest, BatchWriter& writer, StreamTracker& tracker, const DeviceGate& gate,
               grpc::CallbackServerContext* context)
-      : ingest_(ingest), writer_(writer), tracker_(tracker), peer_(context->peer()) {
+      : ingest_(ingest),
+        writer_(writer),
+        tracker_(tracker),
+        gate_(gate),
+        context_(context),
+        peer_(context->peer()) {
     tracker_.Add();
     std::lock_guard<std::mutex> lock(mu_);
     absl::StatusOr<DeviceIdentity> identity = IdentityFromAuthContext(*context->auth_context());
@@ -37,6 +42,9 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
       return;
     }
     device_ = *identity;
+    // Registered before the hello is checked, so a revocation between the two still
+    // closes this stream.
+    tracker_.Register(device_->device_id, context_);
     StartReadLocked();
   }
 
@@ -53,6 +61,12 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
       case v1::AgentMessage::kHello: {
         if (hello_seen_) return Reject("a second hello on one stream");
         hello_seen_ = true;
+        if (absl::Status allowed = gate_(*device_, in_.hello()); !allowed.ok()) {
+          Log(absl::StrCat("refused device ", device_->ToString(), " from ", peer_, ": ",
+                           allowed.message()));
+          FinishLocked(ToGrpc(allowed));
+          return;
+        }
         Log(absl::StrCat("device ", device_->ToString(), " connected from ", peer_, " (agent ",
                          in_.hello().agent_version(), ")"));
         // Tell the agent the highest seq already stored for it, so it never reuses one.
@@ -111,6 +125,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   void OnDone() override {
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (device_) tracker_.Unregister(device_->device_id, context_);
       done_ = true;
       if (in_flight_ > 0) return;  // the last OnStored deletes this
     }
@@ -200,6 +215,8 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   Ingest& ingest_;
   BatchWriter& writer_;
   StreamTracker& tracker_;
+  const DeviceGate& gate_;
+  grpc::CallbackServerContext* const context_;
   const std::string peer_;
   std::mutex mu_;
   std::optional<DeviceIdentity> device_;
@@ -238,9 +255,31 @@ void StreamTracker::WaitUntilIdle() {
   idle_.wait(lock, [this] { return live_ == 0; });
 }
 
+void StreamTracker::Register(const std::string& device_id, grpc::CallbackServerContext* context) {
+  std::lock_guard<std::mutex> lock(mu_);
+  by_device_[device_id].insert(context);
+}
+
+void StreamTracker::Unregister(const std::string& device_id, grpc::CallbackServerContext* context) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_device_.find(device_id);
+  if (it == by_device_.end()) return;
+  it->second.erase(context);
+  if (it->second.empty()) by_device_.erase(it);
+}
+
+size_t StreamTracker::CancelDevice(const std::string& device_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_device_.find(device_id);
+  if (it == by_device_.end()) return 0;
+  // Each context stays valid until its stream's OnDone unregisters it, which needs mu_.
+  for (grpc::CallbackServerContext* context : it->second) context->TryCancel();
+  return it->second.size();
+}
+
 grpc::ServerBidiReactor<v1::AgentMessage, v1::ServerMessage>* AgentServiceImpl::Connect(
     grpc::CallbackServerContext* context) {
-  return new AgentStream(ingest_, writer_, tracker_, context);
+  return new AgentStream(ingest_, writer_, tracker_, gate_, context);
 }
 
 }  // namespace candor::service

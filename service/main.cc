@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "boost/program_options.hpp"
 #include "service/export.h"
+#include "service/init_command.h"
 #include "service/log.h"
 #include "service/server.h"
 #include "service/server_config.h"
@@ -26,10 +27,18 @@ constexpr const char* kUsage =
     "  candor-server --config FILE            run the server\n"
     "  candor-server export --config FILE [--format jsonl|table]\n"
     "                                         print the stored events\n"
+    "  candor-server init --dir DIR [--host NAME ...] [--listen HOST:PORT] [--admin NAME]\n"
+    "                                         make a new installation: CA, server and\n"
+    "                                         msp-admin certificates, server.yaml\n"
+    "  candor-server admin-cert --config FILE --name NAME --role ROLE [--tenant T]\n"
+    "                           --out DIR [--days N]\n"
+    "                                         issue an admin certificate (roles:\n"
+    "                                         msp-admin, tenant-admin, analyst)\n"
     "\n"
-    "The server listens with mutual TLS; only devices whose certificate was issued by\n"
-    "tls.client_ca can connect. It prints \"listening on HOST:PORT\" once it accepts\n"
-    "connections and stops cleanly on SIGTERM or SIGINT. See docs/operations.md.\n";
+    "Agents and admins connect with client certificates issued by tls.client_ca; devices\n"
+    "without one can only enroll (with a token from `candorctl token create`) when the\n"
+    "config has an enrollment CA. The server prints \"listening on HOST:PORT\" once it\n"
+    "accepts connections and stops cleanly on SIGTERM or SIGINT. See docs/operations.md.\n";
 
 int Fail(absl::string_view message) {
   std::cerr << "candor-server: " << message << "\n";
@@ -87,10 +96,96 @@ int RunExport(const std::string& config_path, const std::string& format) {
   return 0;
 }
 
+int RunInit(const std::vector<std::string>& args) {
+  po::options_description options("init options");
+  options.add_options()("help,h", "show this help")("dir", po::value<std::string>(),
+                                                    "new directory for the installation's files")(
+      "host", po::value<std::vector<std::string>>()->composing(),
+      "a name or address agents reach the server by (repeatable)")(
+      "listen", po::value<std::string>()->default_value("0.0.0.0:7443"), "listen address")(
+      "admin", po::value<std::string>()->default_value("admin"), "the first msp-admin's name");
+  po::variables_map vars;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), vars);
+    po::notify(vars);
+  } catch (const po::error& e) {
+    std::cerr << "candor-server init: " << e.what() << "\n\n" << kUsage;
+    return 2;
+  }
+  if (vars.count("help")) {
+    std::cout << kUsage << "\n" << options;
+    return 0;
+  }
+  if (!vars.count("dir")) {
+    std::cerr << "candor-server init: --dir is required\n";
+    return 2;
+  }
+  cs::InitOptions init;
+  init.dir = vars["dir"].as<std::string>();
+  if (vars.count("host")) init.hosts = vars["host"].as<std::vector<std::string>>();
+  init.listen = vars["listen"].as<std::string>();
+  init.admin = vars["admin"].as<std::string>();
+  if (absl::Status s = cs::InitServer(init, std::cout); !s.ok()) return Fail(s.message());
+  return 0;
+}
+
+int RunAdminCert(const std::vector<std::string>& args) {
+  po::options_description options("admin-cert options");
+  options.add_options()("help,h", "show this help")("config,c", po::value<std::string>(),
+                                                    "server config file (its enrollment CA)")(
+      "name", po::value<std::string>(), "the admin's name")("role", po::value<std::string>(),
+                                                            "msp-admin, tenant-admin or analyst")(
+      "tenant", po::value<std::string>(), "the tenant (tenant-admin and analyst)")(
+      "out", po::value<std::string>(), "directory for NAME.pem and NAME.key")(
+      "days", po::value<int>()->default_value(90), "lifetime in days (1-397)");
+  po::variables_map vars;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), vars);
+    po::notify(vars);
+  } catch (const po::error& e) {
+    std::cerr << "candor-server admin-cert: " << e.what() << "\n\n" << kUsage;
+    return 2;
+  }
+  if (vars.count("help")) {
+    std::cout << kUsage << "\n" << options;
+    return 0;
+  }
+  for (const char* required : {"config", "name", "role", "out"}) {
+    if (!vars.count(required)) {
+      std::cerr << "candor-server admin-cert: --" << required << " is required\n";
+      return 2;
+    }
+  }
+  const std::string role = vars["role"].as<std::string>();
+  const std::string tenant = vars.count("tenant") ? vars["tenant"].as<std::string>() : "";
+  std::string uri = "candor://admin/" + vars["name"].as<std::string>() + "/role/" + role;
+  if (!tenant.empty()) uri += "/tenant/" + tenant;
+  std::optional<cs::AdminIdentity> admin = cs::ParseAdminUri(uri);
+  const int days = vars["days"].as<int>();
+  if (!admin) {
+    return Fail(
+        "expected --role msp-admin without --tenant, or tenant-admin or analyst with "
+        "--tenant; names are 1-64 letters, digits, '-', '_' or '.'");
+  }
+  if (days < 1 || days > 397) return Fail("--days: expected 1 to 397");
+  cs::AdminCertOptions cert{.config = vars["config"].as<std::string>(),
+                            .admin = *admin,
+                            .out_dir = vars["out"].as<std::string>(),
+                            .lifetime = std::chrono::hours(24 * days)};
+  if (absl::Status s = cs::IssueAdminCertificate(cert, std::cout); !s.ok()) {
+    return Fail(s.message());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "init") return RunInit({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "admin-cert") {
+    return RunAdminCert({args.begin() + 1, args.end()});
+  }
   const bool is_export = !args.empty() && args[0] == "export";
   if (is_export) args.erase(args.begin());
 

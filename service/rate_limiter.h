@@ -25,12 +25,16 @@ class RateLimiter {
 
   // Takes `cost` tokens from `key`'s bucket; false, taking nothing, when it holds fewer.
   bool TryTake(const std::string& key, double cost);
+  // Whether `key`'s bucket holds at least `cost` tokens now (nothing is taken).
+  bool Has(const std::string& key, double cost);
 
  private:
   struct Bucket {
     double tokens;
     Clock::time_point updated;
   };
+
+  Bucket& Refilled(const std::string& key);  // with mu_ held
 
   const Limit limit_;
   const std::function<Clock::time_point()> now_;

@@ -45,11 +45,41 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->ingest_ = std::make_unique<Ingest>(
       *server->store_, [] { return EventStore::Clock::now(); }, server->limiter_.get());
   server->writer_ = std::make_unique<BatchWriter>(*server->ingest_);
-  server->agent_service_ =
-      std::make_unique<AgentServiceImpl>(*server->ingest_, *server->writer_, server->tracker_);
+  RegistryStore& registry = *server->store_;
+  // At the hello: a revoked device goes no further; the others' contact is recorded.
+  DeviceGate gate = [&registry](const DeviceIdentity& device,
+                                const v1::Hello& hello) -> absl::Status {
+    absl::StatusOr<std::optional<DeviceRecord>> record = registry.Device(device.device_id);
+    if (!record.ok()) return record.status();
+    if (*record && (*record)->revoked_at_ms) {
+      return absl::PermissionDeniedError("this device has been revoked");
+    }
+    if (*record && (*record)->tenant != device.tenant) {
+      return absl::PermissionDeniedError("the certificate's tenant is not the device's");
+    }
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    return registry.RecordContact(device.device_id, device.tenant, now_ms, hello.agent_version(),
+                                  hello.policy_version());
+  };
+  server->agent_service_ = std::make_unique<AgentServiceImpl>(*server->ingest_, *server->writer_,
+                                                              server->tracker_, std::move(gate));
+  if (config.enrollment.enabled) {
+    absl::StatusOr<std::unique_ptr<CertificateAuthority>> ca =
+        CertificateAuthority::Load(config.enrollment.ca_cert, config.enrollment.ca_key);
+    if (!ca.ok()) return ca.status();
+    server->ca_ = std::move(*ca);
+    server->enrollment_service_ = std::make_unique<EnrollmentServiceImpl>(
+        *server->ca_, registry, config.enrollment.certificate_lifetime,
+        [] { return std::chrono::system_clock::now(); }, [] { return RateLimiter::Clock::now(); });
+  }
+  server->admin_service_ = std::make_unique<AdminServiceImpl>(
+      registry, server->tracker_, [] { return std::chrono::system_clock::now(); });
 
-  // Mutual TLS: a client without a certificate issued by tls.client_ca never reaches a call.
-  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  // A client certificate, when one is presented, must be issued by tls.client_ca. Agent and
+  // admin calls refuse a caller without one (identity.h); only enrollment takes them.
+  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   tls.pem_root_certs = *client_ca;
   tls.pem_key_cert_pairs.push_back({*key, *cert});
 
@@ -64,6 +94,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, v1::kServerKeepaliveTimeMs);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, v1::kServerKeepaliveTimeoutMs);
   builder.RegisterService(server->agent_service_.get());
+  builder.RegisterService(server->admin_service_.get());
+  if (server->enrollment_service_) builder.RegisterService(server->enrollment_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(

@@ -1,18 +1,22 @@
 #pragma once
 
-// Server: candor-server's running parts, wired in one place. Owns the store, ingest and the
-// gRPC server listening with mutual TLS. Start() returns once it accepts connections.
+// Server: candor-server's running parts, wired in one place. Owns the store, ingest, the CA
+// and the gRPC server: agents and admins with mutual TLS, enrollment with server-only TLS.
+// Start() returns once it accepts connections.
 
 #include <chrono>
 #include <memory>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
+#include "service/admin_service.h"
 #include "service/agent_stream.h"
+#include "service/enrollment_service.h"
 #include "service/ingest.h"
+#include "service/pki/certificate_authority.h"
 #include "service/rate_limiter.h"
 #include "service/server_config.h"
-#include "service/storage/event_store.h"
+#include "service/storage/sqlite_store.h"
 
 namespace candor::service {
 
@@ -31,12 +35,15 @@ class Server {
  private:
   Server() = default;
 
-  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<SqliteStore> store_;  // events and the registry
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<BatchWriter> writer_;
   StreamTracker tracker_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
+  std::unique_ptr<CertificateAuthority> ca_;  // with enrollment
+  std::unique_ptr<EnrollmentServiceImpl> enrollment_service_;
+  std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   bool stopped_ = false;

@@ -33,6 +33,21 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::filesystem::path& path)
     tls.Finish();
   }
   if (auto v = top.Path("storage", base, Presence::kRequired)) server.storage = *v;
+  if (const YamlNode* node = top.Get("enrollment", Presence::kOptional)) {
+    MapReader enrollment(*node, "enrollment", diag);
+    server.enrollment.enabled = true;
+    if (auto v = enrollment.Path("ca_cert", base, Presence::kRequired)) {
+      server.enrollment.ca_cert = *v;
+    }
+    if (auto v = enrollment.Path("ca_key", base, Presence::kRequired)) {
+      server.enrollment.ca_key = *v;
+    }
+    if (auto v = enrollment.Duration("certificate_lifetime", std::chrono::hours(1),
+                                     std::chrono::hours(24 * 397), Presence::kOptional)) {
+      server.enrollment.certificate_lifetime = *v;
+    }
+    enrollment.Finish();
+  }
   if (const YamlNode* node = top.Get("device_limits", Presence::kOptional)) {
     MapReader limits(*node, "device_limits", diag);
     if (auto v = limits.Integer("events_per_second", 0, 10'000'000, Presence::kOptional)) {

@@ -2,6 +2,7 @@
 
 // candor-server's configuration file. Documented in docs/operations.md.
 
+#include <chrono>
 #include <filesystem>
 
 #include "absl/status/statusor.h"
@@ -22,9 +23,19 @@ struct DeviceLimits {
   int64_t burst = 20000;             // at least one full batch
 };
 
+// The CA that signs devices' certificates at enrollment and renewal. Without it the
+// server takes no enrollments (devices need certificates made elsewhere).
+struct EnrollmentSettings {
+  bool enabled = false;
+  std::filesystem::path ca_cert;
+  std::filesystem::path ca_key;
+  std::chrono::seconds certificate_lifetime{30 * 86400};
+};
+
 struct ServerConfig {
   config::HostPort listen;  // port 0 picks a free port
   ServerTlsFiles tls;
+  EnrollmentSettings enrollment;
   std::filesystem::path storage;  // SQLite database file
   DeviceLimits device_limits;
 };

@@ -1,27 +1,152 @@
-// candorctl: the administrator's command line. For now it checks policy files with the same
-// loader the agent uses; the admin API commands (tokens, devices, policy push, reports)
-// arrive with the admin service.
+// candorctl: the administrator's command line. Talks to candor-server's admin API with an
+// admin certificate (role and tenant in its URI SAN); also checks policy files offline with
+// the agent's own loader.
 
+#include <cstdlib>
+#include <ctime>
+#include <iomanip>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "boost/program_options.hpp"
 #include "collectors/builtin.h"
+#include "config/map_reader.h"
 #include "config/policy_lint.h"
+#include "nlohmann/json.hpp"
+#include "service/ctl/admin_client.h"
+
+namespace po = boost::program_options;
 
 namespace {
 
 constexpr const char* kUsage =
-    "Usage:\n"
-    "  candorctl policy lint FILE   check a policy file; print every error (exit 1 if any)\n"
-    "  candorctl --help | --version\n"
+    "Usage: candorctl [CONNECTION] COMMAND\n"
+    "  tenant create TENANT                       (msp-admin)\n"
+    "  token create --tenant T [--group G] --uses N --ttl 24h\n"
+    "                                             print a bootstrap token for enrollment\n"
+    "  device list [--tenant T] [--format table|json]\n"
+    "                                             last contact, agent and policy version\n"
+    "  device revoke DEVICE_ID                    close its stream, refuse it from now on\n"
+    "  audit [--tenant T] [--limit N] [--format table|json]\n"
+    "                                             the admin calls made, newest last\n"
+    "  policy lint FILE                           check a policy file offline\n"
     "\n"
-    "The policy language is documented in docs/policy.md.\n";
+    "CONNECTION (or the environment variables in brackets):\n"
+    "  --server HOST:PORT [CANDOR_SERVER]  --ca FILE [CANDOR_CA]\n"
+    "  --cert FILE [CANDOR_CERT]  --key FILE [CANDOR_KEY]   the admin certificate and key\n"
+    "\n"
+    "Exit status: 0 done, 1 refused or failed (the server's reason is printed), 2 usage.\n"
+    "See docs/operations.md.\n";
+
+int Usage(const std::string& why) {
+  std::cerr << "candorctl: " << why << "\n\n" << kUsage;
+  return 2;
+}
+
+int Refused(const grpc::Status& status) {
+  std::cerr << "candorctl: " << status.error_message() << " (" << status.error_code() << ")\n";
+  return 1;
+}
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+std::string Time(int64_t ms) {
+  if (ms <= 0) return "never";
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm);
+  return text;
+}
+
+grpc::ClientContext* WithDeadline(grpc::ClientContext& context) {
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return &context;
+}
+
+int DeviceList(candor::v1::AdminService::Stub& stub, const std::string& tenant,
+               const std::string& format) {
+  candor::v1::ListDevicesRequest request;
+  request.set_tenant(tenant);
+  candor::v1::ListDevicesResponse response;
+  grpc::ClientContext context;
+  if (grpc::Status s = stub.ListDevices(WithDeadline(context), request, &response); !s.ok()) {
+    return Refused(s);
+  }
+  if (format == "json") {
+    nlohmann::ordered_json devices = nlohmann::ordered_json::array();
+    for (const auto& d : response.devices()) {
+      devices.push_back({{"device_id", d.device_id()},
+                         {"tenant", d.tenant()},
+                         {"group", d.group()},
+                         {"enrolled_at_ms", d.enrolled_at_ms()},
+                         {"last_contact_ms", d.last_contact_ms()},
+                         {"agent_version", d.agent_version()},
+                         {"policy_version", d.policy_version()},
+                         {"certificate_expires_ms", d.certificate_expires_ms()},
+                         {"revoked_at_ms", d.revoked_at_ms()}});
+    }
+    std::cout << devices.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << std::left << std::setw(37) << "DEVICE" << std::setw(17) << "TENANT/GROUP"
+            << std::setw(17) << "LAST CONTACT UTC" << std::setw(9) << "AGENT" << std::setw(7)
+            << "POLICY"
+            << "STATE\n";
+  for (const auto& d : response.devices()) {
+    std::string where = d.tenant();
+    if (!d.group().empty()) where += "/" + d.group();
+    std::cout << std::setw(37) << d.device_id() << std::setw(17) << where.substr(0, 16)
+              << std::setw(17) << Time(d.last_contact_ms()) << std::setw(9)
+              << d.agent_version().substr(0, 8) << std::setw(7) << d.policy_version()
+              << (d.revoked_at_ms() ? "revoked" : "active") << "\n";
+  }
+  std::cout << response.devices_size() << " device(s)\n";
+  return 0;
+}
+
+int Audit(candor::v1::AdminService::Stub& stub, const std::string& tenant, uint32_t limit,
+          const std::string& format) {
+  candor::v1::ListAuditRequest request;
+  request.set_tenant(tenant);
+  request.set_limit(limit);
+  candor::v1::ListAuditResponse response;
+  grpc::ClientContext context;
+  if (grpc::Status s = stub.ListAudit(WithDeadline(context), request, &response); !s.ok()) {
+    return Refused(s);
+  }
+  if (format == "json") {
+    nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+    for (const auto& e : response.entries()) {
+      entries.push_back({{"at_ms", e.at_ms()},
+                         {"actor", e.actor()},
+                         {"tenant", e.tenant()},
+                         {"action", e.action()},
+                         {"detail", e.detail()},
+                         {"outcome", e.outcome()}});
+    }
+    std::cout << entries.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& e : response.entries()) {
+    std::cout << Time(e.at_ms()) << "  " << e.actor() << "  " << e.action();
+    if (!e.tenant().empty()) std::cout << " tenant=" << e.tenant();
+    if (!e.detail().empty()) std::cout << " " << e.detail();
+    std::cout << "  " << e.outcome() << "\n";
+  }
+  return 0;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
     std::cout << kUsage;
     return 0;
@@ -33,6 +158,103 @@ int main(int argc, char** argv) {
   if (args.size() == 3 && args[0] == "policy" && args[1] == "lint")
     return candor::config::LintPolicyFile(args[2], candor::collectors::BuiltinCatalog(), std::cout,
                                           std::cerr);
-  std::cerr << kUsage;
-  return 2;
+
+  po::options_description options("Options");
+  options.add_options()("server", po::value<std::string>())("ca", po::value<std::string>())(
+      "cert", po::value<std::string>())("key", po::value<std::string>())(
+      "tenant", po::value<std::string>()->default_value(""))(
+      "group", po::value<std::string>()->default_value(""))("uses", po::value<int64_t>())(
+      "ttl", po::value<std::string>())("limit", po::value<int64_t>()->default_value(100))(
+      "format", po::value<std::string>()->default_value("table"))(
+      "command", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("command", -1);
+  po::variables_map vars;
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vars);
+    po::notify(vars);
+  } catch (const po::error& e) {
+    return Usage(e.what());
+  }
+  const std::vector<std::string> command = vars.count("command")
+                                               ? vars["command"].as<std::vector<std::string>>()
+                                               : std::vector<std::string>{};
+  if (command.empty()) return Usage("no command");
+  const std::string format = vars["format"].as<std::string>();
+  if (format != "table" && format != "json") return Usage("--format: expected table or json");
+  auto option = [&](const char* name, const char* env) {
+    return vars.count(name) ? vars[name].as<std::string>() : Env(env);
+  };
+  candor::ctl::Connection connection{.server = option("server", "CANDOR_SERVER"),
+                                     .ca = option("ca", "CANDOR_CA"),
+                                     .cert = option("cert", "CANDOR_CERT"),
+                                     .key = option("key", "CANDOR_KEY")};
+  const std::string tenant = vars["tenant"].as<std::string>();
+
+  // Check the command's shape before connecting.
+  const std::string verb = command.size() >= 2 ? command[0] + " " + command[1] : command[0];
+  if (verb == "tenant create" && command.size() != 3) return Usage("tenant create TENANT");
+  if (verb == "device revoke" && command.size() != 3) return Usage("device revoke DEVICE_ID");
+  if (verb == "token create" && (tenant.empty() || !vars.count("uses") || !vars.count("ttl"))) {
+    return Usage("token create needs --tenant, --uses and --ttl");
+  }
+  if (verb != "tenant create" && verb != "token create" && verb != "device list" &&
+      verb != "device revoke" && command[0] != "audit") {
+    return Usage("unknown command \"" + verb + "\"");
+  }
+
+  absl::StatusOr<std::unique_ptr<candor::v1::AdminService::Stub>> stub =
+      candor::ctl::Connect(connection);
+  if (!stub.ok()) return Usage(std::string(stub.status().message()));
+  grpc::ClientContext context;
+  WithDeadline(context);
+
+  if (verb == "tenant create") {
+    candor::v1::CreateTenantRequest request;
+    request.set_tenant(command[2]);
+    candor::v1::CreateTenantResponse response;
+    if (grpc::Status s = (*stub)->CreateTenant(&context, request, &response); !s.ok()) {
+      return Refused(s);
+    }
+    std::cout << "created tenant " << command[2] << "\n";
+    return 0;
+  }
+  if (verb == "token create") {
+    const std::optional<std::chrono::seconds> ttl =
+        candor::config::ParseDuration(vars["ttl"].as<std::string>());
+    const int64_t uses = vars["uses"].as<int64_t>();
+    if (!ttl) return Usage("--ttl: expected a duration like 24h or 7d");
+    if (uses < 1 || uses > 100000) return Usage("--uses: expected 1 to 100000");
+    candor::v1::CreateTokenRequest request;
+    request.set_tenant(tenant);
+    request.set_group(vars["group"].as<std::string>());
+    request.set_uses(static_cast<uint32_t>(uses));
+    request.set_ttl_seconds(static_cast<uint64_t>(ttl->count()));
+    candor::v1::CreateTokenResponse response;
+    if (grpc::Status s = (*stub)->CreateToken(&context, request, &response); !s.ok()) {
+      return Refused(s);
+    }
+    // The token alone on stdout, for scripts; what it is for on stderr.
+    std::cout << response.token() << "\n";
+    std::cerr << "enrollment token for tenant " << tenant
+              << (request.group().empty() ? "" : " group " + request.group()) << ", " << uses
+              << " use(s), expires " << Time(static_cast<int64_t>(response.expires_at_ms()))
+              << " UTC; the server keeps only its hash\n";
+    return 0;
+  }
+  if (verb == "device list") return DeviceList(**stub, tenant, format);
+  if (verb == "device revoke") {
+    candor::v1::RevokeDeviceRequest request;
+    request.set_device_id(command[2]);
+    candor::v1::RevokeDeviceResponse response;
+    if (grpc::Status s = (*stub)->RevokeDevice(&context, request, &response); !s.ok()) {
+      return Refused(s);
+    }
+    std::cout << "revoked " << command[2] << " (" << response.streams_closed()
+              << " open stream(s) closed)\n";
+    return 0;
+  }
+  const int64_t limit = vars["limit"].as<int64_t>();
+  if (limit < 1 || limit > 10000) return Usage("--limit: expected 1 to 10000");
+  return Audit(**stub, tenant, static_cast<uint32_t>(limit), format);
 }

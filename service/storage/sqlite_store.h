@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "service/storage/event_store.h"
+#include "service/storage/registry_store.h"
 
 struct sqlite3;
 
@@ -17,7 +18,7 @@ namespace candor::service {
 
 class Statement;
 
-class SqliteStore final : public EventStore {
+class SqliteStore final : public EventStore, public RegistryStore {
  public:
   struct Options {
     bool read_only = false;
@@ -41,7 +42,26 @@ class SqliteStore final : public EventStore {
   absl::StatusOr<uint64_t> HighestSeq(const DeviceIdentity& device) override;
   absl::Status ForEachEvent(const std::function<void(const StoredEvent&)>& visit) override;
 
+  absl::Status CreateTenant(const std::string& tenant, int64_t now_ms) override;
+  absl::StatusOr<bool> TenantExists(const std::string& tenant) override;
+  absl::StatusOr<std::vector<std::string>> Tenants() override;
+  absl::Status AddToken(const TokenRecord& token) override;
+  absl::StatusOr<TokenRecord> FindToken(const std::string& token_hash) override;
+  absl::StatusOr<DeviceRecord> EnrollDevice(const std::string& token_hash, DeviceRecord device,
+                                            int64_t now_ms) override;
+  absl::StatusOr<std::optional<DeviceRecord>> Device(const std::string& device_id) override;
+  absl::StatusOr<std::vector<DeviceRecord>> Devices(const std::string& tenant) override;
+  absl::Status RevokeDevice(const std::string& device_id, int64_t now_ms) override;
+  absl::Status UpdateCertificate(const std::string& device_id, const std::string& serial,
+                                 int64_t not_after_ms) override;
+  absl::Status RecordContact(const std::string& device_id, const std::string& tenant,
+                             int64_t now_ms, const std::string& agent_version,
+                             uint64_t policy_version) override;
+  absl::Status AppendAudit(const AuditRecord& record) override;
+  absl::StatusOr<std::vector<AuditRecord>> Audit(const std::string& tenant, size_t limit) override;
+
  private:
+  absl::Status RunStep(Statement& statement, absl::string_view what);
   explicit SqliteStore(sqlite3* db);
   absl::Status Migrate();
 

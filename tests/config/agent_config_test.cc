@@ -33,6 +33,18 @@ TEST(AgentConfigTest, LoadsAGoodFileResolvingRelativePaths) {
   EXPECT_EQ(config->connect_timeout, std::chrono::seconds(20));
 }
 
+TEST(AgentConfigTest, WithoutTlsFilesTheEnrolledIdentityIsUsed) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "agent.yaml",
+                     "server: candor.example.com:7443\nstate_dir: /var/lib/candor\n"
+                     "policy: policy.yaml\ntls:\n  ca: /etc/candor/ca.pem\n");
+  absl::StatusOr<AgentConfig> config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tls.ca, "/etc/candor/ca.pem");
+  EXPECT_EQ(config->tls.cert, "/var/lib/candor/identity/device.pem");
+  EXPECT_EQ(config->tls.key, "/var/lib/candor/identity/device.key");
+}
+
 TEST(AgentConfigTest, SpoolAndBackoffHaveDefaultsAndCanBeSet) {
   testing::TempDir dir;
   testing::WriteFile(dir / "agent.yaml", kGood);

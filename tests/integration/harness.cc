@@ -35,6 +35,12 @@ ServerUnderTest::ServerUnderTest(const std::filesystem::path& dir, const std::fi
                          "\n  key: " + (pki / "server.key").string() +
                          "\n  client_ca: " + (pki / "ca.pem").string() +
                          "\nstorage: " + (dir / "server.db").string() + "\n" + extra_config);
+  Start();
+}
+
+ServerUnderTest::ServerUnderTest(const std::filesystem::path& config) : config_(config) { Start(); }
+
+void ServerUnderTest::Start() {
   process_ = std::make_unique<Process>(
       std::vector<std::string>{CANDOR_SERVER_BIN, "--config", config_.string()});
   std::optional<std::string> line =

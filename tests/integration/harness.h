@@ -28,6 +28,8 @@ class ServerUnderTest {
  public:
   ServerUnderTest(const std::filesystem::path& dir, const std::filesystem::path& pki, int port = 0,
                   const std::string& extra_config = "");
+  // With a config written elsewhere (candor-server init's); its listen port must be 0.
+  explicit ServerUnderTest(const std::filesystem::path& config);
   int port() const { return port_; }
   const std::filesystem::path& config() const { return config_; }
   // SIGTERM and wait; the exit code (-1 if it did not exit in time).
@@ -37,6 +39,8 @@ class ServerUnderTest {
   std::string err() const { return process_ ? process_->err() : ""; }
 
  private:
+  void Start();
+
   std::filesystem::path config_;
   std::unique_ptr<Process> process_;
   int port_ = 0;

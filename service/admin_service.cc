@@ -1,0 +1,196 @@
+#include "service/admin_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "service/enrollment_service.h"
+#include "service/log.h"
+
+namespace candor::service {
+namespace {
+
+constexpr uint32_t kMaxTokenUses = 100000;
+constexpr uint64_t kMinTokenTtl = 60;
+constexpr uint64_t kMaxTokenTtl = 30 * 86400;
+constexpr uint32_t kDefaultAuditLimit = 100;
+constexpr uint32_t kMaxAuditLimit = 10000;
+
+int64_t Millis(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+grpc::Status Status(grpc::StatusCode code, std::string message) {
+  return grpc::Status(code, std::move(message));
+}
+
+grpc::Status FromAbsl(const absl::Status& s) {
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+}  // namespace
+
+struct AdminServiceImpl::Call {
+  std::optional<AdminIdentity> admin;
+  AuditRecord audit;
+  grpc::Status refused = grpc::Status::OK;
+};
+
+AdminServiceImpl::Call AdminServiceImpl::Begin(grpc::ServerContext* context,
+                                               const std::string& action, const std::string& tenant,
+                                               const std::string& detail,
+                                               bool tenant_admin_allowed) {
+  Call call;
+  call.audit = AuditRecord{.at_ms = Millis(now_()),
+                           .actor = context->peer(),
+                           .tenant = tenant,
+                           .action = action,
+                           .detail = detail};
+  absl::StatusOr<AdminIdentity> admin = AdminFromAuthContext(*context->auth_context());
+  if (!admin.ok()) {
+    call.refused = FromAbsl(admin.status());
+    return call;
+  }
+  call.admin = *admin;
+  call.audit.actor = admin->ToString();
+  const bool msp = admin->role == AdminRole::kMspAdmin;
+  const bool own_tenant = admin->role == AdminRole::kTenantAdmin && !tenant.empty() &&
+                          tenant == admin->tenant && tenant_admin_allowed;
+  if (!msp && !own_tenant) {
+    call.refused = Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        absl::StrCat(admin->ToString(), " may not ", action,
+                     tenant.empty() ? " for every tenant" : absl::StrCat(" for tenant ", tenant)));
+  }
+  return call;
+}
+
+grpc::Status AdminServiceImpl::End(Call& call, grpc::Status status) {
+  call.audit.outcome = status.ok() ? "ok" : absl::StrCat("refused: ", status.error_message());
+  if (absl::Status s = registry_.AppendAudit(call.audit); !s.ok()) {
+    // An admin call that cannot be audited does not happen... but it already did; say so.
+    Log(absl::StrCat("audit log write failed (", s.message(), ") for ", call.audit.actor, " ",
+                     call.audit.action));
+  }
+  return status;
+}
+
+grpc::Status AdminServiceImpl::CreateTenant(grpc::ServerContext* context,
+                                            const v1::CreateTenantRequest* request,
+                                            v1::CreateTenantResponse*) {
+  Call call = Begin(context, "tenant.create", request->tenant(), request->tenant(), false);
+  if (!call.refused.ok()) return End(call, call.refused);
+  if (!IsIdentityPart(request->tenant())) {
+    return End(call, Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "a tenant name is 1-64 letters, digits, '-', '_' or '.'"));
+  }
+  return End(call, FromAbsl(registry_.CreateTenant(request->tenant(), Millis(now_()))));
+}
+
+grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
+                                           const v1::CreateTokenRequest* request,
+                                           v1::CreateTokenResponse* response) {
+  const std::string detail = absl::StrCat("group=", request->group(), " uses=", request->uses(),
+                                          " ttl=", request->ttl_seconds(), "s");
+  Call call = Begin(context, "token.create", request->tenant(), detail, true);
+  if (!call.refused.ok()) return End(call, call.refused);
+  if (!request->group().empty() && !IsIdentityPart(request->group())) {
+    return End(call, Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "a group name is 1-64 letters, digits, '-', '_' or '.'"));
+  }
+  if (request->uses() < 1 || request->uses() > kMaxTokenUses) {
+    return End(call, Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            absl::StrCat("uses must be 1 to ", kMaxTokenUses)));
+  }
+  if (request->ttl_seconds() < kMinTokenTtl || request->ttl_seconds() > kMaxTokenTtl) {
+    return End(call, Status(grpc::StatusCode::INVALID_ARGUMENT, "ttl must be 1 minute to 30 days"));
+  }
+  absl::StatusOr<bool> exists = registry_.TenantExists(request->tenant());
+  if (!exists.ok()) return End(call, FromAbsl(exists.status()));
+  if (!*exists) {
+    return End(call,
+               Status(grpc::StatusCode::NOT_FOUND,
+                      absl::StrCat("no tenant ", request->tenant(), " (candorctl tenant create)")));
+  }
+  const std::string token = NewEnrollmentToken();
+  const int64_t now_ms = Millis(now_());
+  TokenRecord record{.hash = TokenHash(token),
+                     .tenant = request->tenant(),
+                     .group = request->group(),
+                     .uses_left = request->uses(),
+                     .expires_at_ms = now_ms + static_cast<int64_t>(request->ttl_seconds()) * 1000,
+                     .created_by = call.audit.actor,
+                     .created_at_ms = now_ms};
+  if (absl::Status s = registry_.AddToken(record); !s.ok()) return End(call, FromAbsl(s));
+  response->set_token(token);
+  response->set_expires_at_ms(static_cast<uint64_t>(record.expires_at_ms));
+  return End(call, grpc::Status::OK);
+}
+
+grpc::Status AdminServiceImpl::ListDevices(grpc::ServerContext* context,
+                                           const v1::ListDevicesRequest* request,
+                                           v1::ListDevicesResponse* response) {
+  Call call = Begin(context, "device.list", request->tenant(), "", true);
+  if (!call.refused.ok()) return End(call, call.refused);
+  absl::StatusOr<std::vector<DeviceRecord>> devices = registry_.Devices(request->tenant());
+  if (!devices.ok()) return End(call, FromAbsl(devices.status()));
+  for (const DeviceRecord& d : *devices) {
+    v1::DeviceInfo* info = response->add_devices();
+    info->set_device_id(d.device_id);
+    info->set_tenant(d.tenant);
+    info->set_group(d.group);
+    info->set_enrolled_at_ms(d.enrolled_at_ms);
+    info->set_last_contact_ms(d.last_contact_ms);
+    info->set_agent_version(d.agent_version);
+    info->set_policy_version(d.policy_version);
+    info->set_certificate_expires_ms(d.cert_not_after_ms);
+    info->set_revoked_at_ms(d.revoked_at_ms.value_or(0));
+  }
+  return End(call, grpc::Status::OK);
+}
+
+grpc::Status AdminServiceImpl::RevokeDevice(grpc::ServerContext* context,
+                                            const v1::RevokeDeviceRequest* request,
+                                            v1::RevokeDeviceResponse* response) {
+  // The device's tenant decides who may revoke it; a device of another tenant is reported
+  // as unknown, so tenants cannot learn of each other's devices.
+  absl::StatusOr<std::optional<DeviceRecord>> device = registry_.Device(request->device_id());
+  const std::string tenant = device.ok() && *device ? (*device)->tenant : "";
+  Call call = Begin(context, "device.revoke", tenant, request->device_id(), true);
+  if (!device.ok()) return End(call, FromAbsl(device.status()));
+  const grpc::Status unknown =
+      Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no device ", request->device_id()));
+  if (!call.admin) return End(call, call.refused);
+  if (!*device) return End(call, unknown);
+  if (!call.refused.ok()) {
+    return End(call, call.admin->role == AdminRole::kTenantAdmin ? unknown : call.refused);
+  }
+  if (absl::Status s = registry_.RevokeDevice(request->device_id(), Millis(now_())); !s.ok()) {
+    return End(call, FromAbsl(s));
+  }
+  const size_t closed = streams_.CancelDevice(request->device_id());
+  response->set_streams_closed(static_cast<uint32_t>(closed));
+  Log(absl::StrCat("revoked device ", tenant, "/", request->device_id(), " (", closed,
+                   " open stream(s) closed) by ", call.audit.actor));
+  return End(call, grpc::Status::OK);
+}
+
+grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
+                                         const v1::ListAuditRequest* request,
+                                         v1::ListAuditResponse* response) {
+  Call call = Begin(context, "audit.list", request->tenant(), "", true);
+  if (!call.refused.ok()) return End(call, call.refused);
+  const uint32_t limit =
+      request->limit() == 0 ? kDefaultAuditLimit : std::min(request->limit(), kMaxAuditLimit);
+  absl::StatusOr<std::vector<AuditRecord>> records = registry_.Audit(request->tenant(), limit);
+  if (!records.ok()) return End(call, FromAbsl(records.status()));
+  for (const AuditRecord& r : *records) {
+    v1::AuditEntry* entry = response->add_entries();
+    entry->set_at_ms(r.at_ms);
+    entry->set_actor(r.actor);
+    entry->set_tenant(r.tenant);
+    entry->set_action(r.action);
+    entry->set_detail(r.detail);
+    entry->set_outcome(r.outcome);
+  }
+  return End(call, grpc::Status::OK);
+}
+
+}  // namespace candor::service
