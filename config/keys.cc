@@ -5,31 +5,19 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <memory>
-
 #include "absl/strings/str_cat.h"
+#include "config/openssl_handles.h"
 
 namespace candor::config {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using Req = std::unique_ptr<X509_REQ, Deleter<X509_REQ, X509_REQ_free>>;
-using Cert = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-
-Bio ReadBio(const std::string& text) {
-  return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-}
-
-std::string Drain(BIO* bio) {
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(length));
-}
+using openssl::Bio;
+using openssl::Cert;
+using openssl::Drain;
+using openssl::Key;
+using openssl::ReadBio;
+using openssl::Req;
+using openssl::WriteBio;
 
 std::chrono::system_clock::time_point FromAsn1(const ASN1_TIME* time) {
   struct tm parts {};
@@ -42,7 +30,7 @@ std::chrono::system_clock::time_point FromAsn1(const ASN1_TIME* time) {
 absl::StatusOr<std::string> NewPrivateKeyPem() {
   Key key(EVP_EC_gen("P-256"));
   if (key == nullptr) return absl::InternalError("cannot generate an EC P-256 key");
-  Bio out(BIO_new(BIO_s_mem()));
+  Bio out = WriteBio();
   if (!PEM_write_bio_PrivateKey(out.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr)) {
     return absl::InternalError("cannot write the key");
   }
@@ -62,7 +50,7 @@ absl::StatusOr<std::string> NewCsrPem(const std::string& key_pem, const std::str
       !X509_REQ_sign(req.get(), key.get(), EVP_sha256())) {
     return absl::InternalError("cannot make the certificate signing request");
   }
-  Bio out(BIO_new(BIO_s_mem()));
+  Bio out = WriteBio();
   if (!PEM_write_bio_X509_REQ(out.get(), req.get())) {
     return absl::InternalError("cannot write the certificate signing request");
   }

@@ -64,6 +64,13 @@ std::optional<Verdict> Unusable(const Household& household,
   return std::nullopt;
 }
 
+Verdict CannotListAdministrators() {
+  Verdict v;
+  v.status = Status::kError;
+  v.reason = "cannot list the members of the Administrators group (S-1-5-32-544)";
+  return v;
+}
+
 std::optional<std::string> ProfilePath(const RegistryView& registry, const LocalUser& user) {
   return registry.String(Hive::kLocalMachine, std::string(kProfileList) + "\\" + user.sid,
                          "ProfileImagePath");
@@ -198,12 +205,8 @@ Verdict WorkAccountNotAdmin(const AccountsView& accounts, const SecurityView& se
   const Household household = ReadHousehold(accounts, work_accounts);
   if (auto unusable = Unusable(household, work_accounts, true)) return *unusable;
   const auto members = security.LocalAdministrators();
+  if (!members) return CannotListAdministrators();
   Verdict v;
-  if (!members) {
-    v.status = Status::kError;
-    v.reason = "cannot list the members of the Administrators group (S-1-5-32-544)";
-    return v;
-  }
   std::vector<std::string> admins;
   for (const std::string& member : *members) {
     if (IsWork(household, AccountPart(member))) admins.push_back(AccountPart(member));
@@ -221,12 +224,8 @@ Verdict PersonalAccountsNotAdmin(const AccountsView& accounts, const SecurityVie
   const Household household = ReadHousehold(accounts, work_accounts);
   if (auto unusable = Unusable(household, work_accounts, false)) return *unusable;
   const auto members = security.LocalAdministrators();
+  if (!members) return CannotListAdministrators();
   Verdict v;
-  if (!members) {
-    v.status = Status::kError;
-    v.reason = "cannot list the members of the Administrators group (S-1-5-32-544)";
-    return v;
-  }
   const auto users = accounts.LocalUsers();
   int64_t personal = 0, other = 0;
   std::vector<std::string> pseudonyms;

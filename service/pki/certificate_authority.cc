@@ -12,34 +12,24 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "config/keys.h"
+#include "config/openssl_handles.h"
 #include "config/read_file.h"
 
 namespace candor::service {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using Req = std::unique_ptr<X509_REQ, Deleter<X509_REQ, X509_REQ_free>>;
-using Cert = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+using config::openssl::Bio;
+using config::openssl::Cert;
+using config::openssl::Drain;
+using config::openssl::Key;
+using config::openssl::ReadBio;
+using config::openssl::Req;
+using config::openssl::WriteBio;
 
 constexpr size_t kMaxPemBytes = 256 * 1024;
 
-Bio ReadBio(const std::string& text) {
-  return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-}
-
-std::string Drain(BIO* bio) {
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(length));
-}
-
 std::string CertPem(X509* cert) {
-  Bio out(BIO_new(BIO_s_mem()));
+  Bio out = WriteBio();
   PEM_write_bio_X509(out.get(), cert);
   return Drain(out.get());
 }
@@ -160,7 +150,7 @@ absl::StatusOr<std::unique_ptr<CertificateAuthority>> CertificateAuthority::Crea
 }
 
 std::string CertificateAuthority::key_pem() const {
-  Bio out(BIO_new(BIO_s_mem()));
+  Bio out = WriteBio();
   PEM_write_bio_PrivateKey(out.get(), keys_->key.get(), nullptr, nullptr, 0, nullptr, nullptr);
   return Drain(out.get());
 }
