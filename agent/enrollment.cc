@@ -1,9 +1,9 @@
 #include "agent/enrollment.h"
 
 #include "absl/strings/str_cat.h"
-#include "agent/atomic_file.h"
 #include "agent/state_dir.h"
 #include "candor/v1/enrollment.grpc.pb.h"
+#include "config/atomic_file.h"
 #include "config/keys.h"
 #include "config/read_file.h"
 #include "grpcpp/create_channel.h"
@@ -19,29 +19,26 @@ absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
-// The new identity, checked and written: the key first, the certificate last, so that a
-// crash in between leaves a certificate that matches its key (the old pair, or the new).
-absl::Status Store(const std::filesystem::path& dir, const std::string& key_pem,
-                   const v1::EnrollResponse& response, const std::string& ca_pem) {
-  absl::StatusOr<bool> matches = config::CertificateMatchesKey(response.certificate_pem(), key_pem);
+std::filesystem::path Pending(const std::filesystem::path& path) { return path.string() + ".new"; }
+
+// `key_pem` and `cert_pem` replace the files at `key_path` and `cert_path` as a pair: both
+// are first written durably as <name>.new (key first), then renamed, key first. A crash
+// between the renames is completed by FinishPendingIdentity.
+absl::Status InstallPair(const std::filesystem::path& key_path, const std::string& key_pem,
+                         const std::filesystem::path& cert_path, const std::string& cert_pem) {
+  absl::StatusOr<bool> matches = config::CertificateMatchesKey(cert_pem, key_pem);
   if (!matches.ok() || !*matches) {
     return absl::InternalError("the server's certificate is not for the key sent");
   }
-  const std::string ids =
-      nlohmann::json{{"tenant", response.tenant()}, {"device_id", response.device_id()}}.dump() +
-      "\n";
-  for (const auto& [name, content] : std::vector<std::pair<std::string, std::string>>{
-           {"device.key.new", key_pem},
-           {"ca.pem", ca_pem},
-           {"device.json", ids},
-           {"device.pem.new", response.certificate_pem()}}) {
-    if (absl::Status s = WriteFileAtomically(dir, name, content); !s.ok()) return s;
+  const std::filesystem::path dir = key_path.parent_path();
+  for (const auto& [path, content] : {std::pair{&key_path, &key_pem}, {&cert_path, &cert_pem}}) {
+    if (absl::Status s =
+            config::WriteFileAtomically(dir, Pending(*path).filename().string(), *content);
+        !s.ok()) {
+      return s;
+    }
   }
-  std::error_code ec;
-  std::filesystem::rename(dir / "device.key.new", dir / "device.key", ec);
-  if (!ec) std::filesystem::rename(dir / "device.pem.new", dir / "device.pem", ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot store the identity: ", ec.message()));
-  return absl::OkStatus();
+  return FinishPendingIdentity(key_path, cert_path);
 }
 
 }  // namespace
@@ -50,6 +47,9 @@ absl::StatusOr<DeviceId> Enroll(const EnrollOptions& options) {
   if (absl::Status s = PrepareStateDir(options.state_dir); !s.ok()) return s;
   const std::filesystem::path dir = config::IdentityDir(options.state_dir);
   if (absl::Status s = PrepareStateDir(dir); !s.ok()) return s;
+  if (absl::Status s = FinishPendingIdentity(dir / "device.key", dir / "device.pem"); !s.ok()) {
+    return s;
+  }
   if (std::filesystem::exists(dir / "device.pem") && !options.replace) {
     return absl::AlreadyExistsError(
         absl::StrCat("this device is already enrolled (", dir.string(),
@@ -75,7 +75,18 @@ absl::StatusOr<DeviceId> Enroll(const EnrollOptions& options) {
   context.set_deadline(std::chrono::system_clock::now() + options.timeout);
   context.set_wait_for_ready(true);  // ride out a server that is still starting
   if (grpc::Status s = stub->Enroll(&context, request, &response); !s.ok()) return FromGrpc(s);
-  if (absl::Status s = Store(dir, *key, response, *ca); !s.ok()) return s;
+  const std::string ids =
+      nlohmann::json{{"tenant", response.tenant()}, {"device_id", response.device_id()}}.dump() +
+      "\n";
+  for (const auto& [name, content] :
+       {std::pair{"ca.pem", ca->c_str()}, {"device.json", ids.c_str()}}) {
+    if (absl::Status s = config::WriteFileAtomically(dir, name, content); !s.ok()) return s;
+  }
+  if (absl::Status s =
+          InstallPair(dir / "device.key", *key, dir / "device.pem", response.certificate_pem());
+      !s.ok()) {
+    return s;
+  }
   return DeviceId{response.tenant(), response.device_id()};
 }
 
@@ -88,6 +99,12 @@ bool NeedsRenewal(const std::filesystem::path& cert, std::chrono::system_clock::
 }
 
 absl::Status Renew(const config::AgentConfig& config, std::chrono::seconds timeout) {
+  // The new pair is written where the old one is (state_dir/identity unless the config
+  // names other files), as one pair in one directory.
+  if (config.tls.key.parent_path() != config.tls.cert.parent_path()) {
+    return absl::FailedPreconditionError("tls.cert and tls.key must be in one directory to renew");
+  }
+  if (absl::Status s = FinishPendingIdentity(config.tls.key, config.tls.cert); !s.ok()) return s;
   grpc::SslCredentialsOptions tls;
   for (const auto& [path, target] : {std::pair{&config.tls.ca, &tls.pem_root_certs},
                                      std::pair{&config.tls.cert, &tls.pem_cert_chain},
@@ -108,27 +125,22 @@ absl::Status Renew(const config::AgentConfig& config, std::chrono::seconds timeo
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + timeout);
   if (grpc::Status s = stub->Renew(&context, request, &response); !s.ok()) return FromGrpc(s);
-  // Renewal writes where the certificate and key already are (state_dir/identity unless the
-  // config names other files).
-  const std::filesystem::path dir = config.tls.cert.parent_path();
-  if (config.tls.key.parent_path() != dir) {
-    return absl::FailedPreconditionError("tls.cert and tls.key must be in one directory to renew");
-  }
-  absl::StatusOr<bool> matches = config::CertificateMatchesKey(response.certificate_pem(), *key);
-  if (!matches.ok() || !*matches) {
-    return absl::InternalError("the server's certificate is not for the key sent");
-  }
-  const std::string key_name = config.tls.key.filename().string();
-  const std::string cert_name = config.tls.cert.filename().string();
-  if (absl::Status s = WriteFileAtomically(dir, key_name + ".new", *key); !s.ok()) return s;
-  if (absl::Status s = WriteFileAtomically(dir, cert_name + ".new", response.certificate_pem());
-      !s.ok()) {
-    return s;
-  }
+  return InstallPair(config.tls.key, *key, config.tls.cert, response.certificate_pem());
+}
+
+absl::Status FinishPendingIdentity(const std::filesystem::path& key_path,
+                                   const std::filesystem::path& cert_path) {
   std::error_code ec;
-  std::filesystem::rename(dir / (key_name + ".new"), config.tls.key, ec);
-  if (!ec) std::filesystem::rename(dir / (cert_name + ".new"), config.tls.cert, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot store the renewal: ", ec.message()));
+  if (!std::filesystem::exists(Pending(cert_path), ec)) {
+    // The pair never got its certificate: the old pair stands.
+    std::filesystem::remove(Pending(key_path), ec);
+    return absl::OkStatus();
+  }
+  if (std::filesystem::exists(Pending(key_path), ec)) {
+    std::filesystem::rename(Pending(key_path), key_path, ec);
+  }
+  if (!ec) std::filesystem::rename(Pending(cert_path), cert_path, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot store the identity: ", ec.message()));
   return absl::OkStatus();
 }
 

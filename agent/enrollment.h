@@ -39,6 +39,12 @@ absl::StatusOr<DeviceId> Enroll(const EnrollOptions& options);
 // Whether the certificate at `cert` is past two thirds of its life at `now` (or unreadable).
 bool NeedsRenewal(const std::filesystem::path& cert, std::chrono::system_clock::time_point now);
 
+// A key and certificate are replaced as a pair: <name>.new files first, then renames. Run
+// before the pair is read: completes a replacement a crash interrupted (or drops a key
+// whose certificate never arrived), so the key and certificate always match.
+absl::Status FinishPendingIdentity(const std::filesystem::path& key_path,
+                                   const std::filesystem::path& cert_path);
+
 // Renews the certificate named in `config` (state_dir/identity by default) with a fresh key;
 // the old files stay until the new ones are written.
 absl::Status Renew(const config::AgentConfig& config, std::chrono::seconds timeout);

@@ -1,7 +1,7 @@
 #include "agent/policy_store.h"
 
 #include "absl/strings/str_cat.h"
-#include "agent/atomic_file.h"
+#include "config/atomic_file.h"
 #include "config/read_file.h"
 #include "config/yaml_tree.h"
 
@@ -15,7 +15,7 @@ absl::StatusOr<std::shared_ptr<const config::Policy>> PolicyStore::Reload() {
   absl::StatusOr<config::Policy> policy =
       config::ParsePolicyText(*text, configured_.string(), catalog_);
   if (!policy.ok()) return policy.status();
-  if (absl::Status s = WriteFileAtomically(state_dir_, kLastGoodName, *text); !s.ok()) {
+  if (absl::Status s = config::WriteFileAtomically(state_dir_, kLastGoodName, *text); !s.ok()) {
     // The policy is valid; failing to keep a copy only weakens the fallback.
     return absl::UnavailableError(absl::StrCat("cannot keep the last good policy: ", s.message()));
   }

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "agent/atomic_file.h"
+#include "config/atomic_file.h"
 
 namespace candor::agent {
 namespace {
@@ -136,7 +136,7 @@ absl::Status PosixSpoolFiles::SyncDir() {
 
 absl::Status PosixSpoolFiles::Replace(const std::string& name, absl::string_view data) {
   Close(name);
-  return WriteFileAtomically(dir_, name, data);
+  return config::WriteFileAtomically(dir_, name, data);
 }
 
 absl::Status PosixSpoolFiles::Remove(const std::string& name) {

@@ -42,6 +42,7 @@ Uplink::Uplink(config::AgentConfig config, std::string agent_version)
     : config_(std::move(config)), agent_version_(std::move(agent_version)) {}
 
 absl::Status Uplink::OpenChannel() {
+  if (absl::Status s = FinishPendingIdentity(config_.tls.key, config_.tls.cert); !s.ok()) return s;
   grpc::SslCredentialsOptions tls;
   absl::StatusOr<std::string> ca = config::ReadBoundedFile(config_.tls.ca, kMaxPemBytes, "tls.ca");
   if (!ca.ok()) return ca.status();

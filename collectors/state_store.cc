@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "config/atomic_file.h"
 
 namespace candor::collectors {
 namespace {
@@ -57,31 +58,7 @@ absl::Status FileStateStore::Save(absl::string_view key, absl::string_view value
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) return Errno("create", dir_);
-  const std::filesystem::path path = dir_ / std::string(key);
-  const std::filesystem::path tmp = dir_ / absl::StrCat(key, ".tmp");
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Errno("open", tmp);
-  absl::string_view rest = value;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      absl::Status status = Errno("write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return status;
-    }
-    rest.remove_prefix(static_cast<size_t>(n));
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) {
-    absl::Status status = Errno("fsync", tmp);
-    ::unlink(tmp.c_str());
-    return status;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename", tmp);
-  return absl::OkStatus();
+  return config::WriteFileAtomically(dir_, std::string(key), value);
 }
 
 }  // namespace candor::collectors

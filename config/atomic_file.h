@@ -1,12 +1,14 @@
 #pragma once
 
+// Shared by the agent (spool cursor, policy, identity) and collectors (their state store).
+
 #include <filesystem>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
-namespace candor::agent {
+namespace candor::config {
 
 // Replaces `dir`/`name` with `content` so that a crash leaves either the old or the new
 // file, never a mix: write a temporary file, fsync it, rename it over, fsync the directory.
@@ -14,4 +16,4 @@ namespace candor::agent {
 absl::Status WriteFileAtomically(const std::filesystem::path& dir, const std::string& name,
                                  absl::string_view content);
 
-}  // namespace candor::agent
+}  // namespace candor::config

@@ -1,4 +1,4 @@
-#include "agent/atomic_file.h"
+#include "config/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace candor::agent {
+namespace candor::config {
 namespace {
 
 absl::Status IoError(absl::string_view what, const std::filesystem::path& path) {
@@ -52,4 +52,4 @@ absl::Status WriteFileAtomically(const std::filesystem::path& dir, const std::st
   return synced ? absl::OkStatus() : IoError("fsync", dir);
 }
 
-}  // namespace candor::agent
+}  // namespace candor::config
