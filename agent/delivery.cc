@@ -12,10 +12,11 @@ constexpr std::chrono::milliseconds kFirstRetry{1000};
 
 }  // namespace
 
-Delivery::Delivery(Spool& spool, Uplink& uplink, std::chrono::seconds attempt_timeout,
-                   std::chrono::seconds max_backoff)
+Delivery::Delivery(Spool& spool, Uplink& uplink, Uplink::PolicyHandler on_policy,
+                   std::chrono::seconds attempt_timeout, std::chrono::seconds max_backoff)
     : spool_(spool),
       uplink_(uplink),
+      on_policy_(std::move(on_policy)),
       attempt_timeout_(attempt_timeout),
       max_backoff_(std::max<std::chrono::milliseconds>(max_backoff, kFirstRetry)) {}
 
@@ -34,16 +35,9 @@ void Delivery::Start() {
   thread_ = std::thread([this] { Loop(); });
 }
 
-void Delivery::Notify() {
-  std::lock_guard<std::mutex> lock(mu_);
-  pending_notify_ = true;
-  wake_.notify_all();
-}
+void Delivery::Notify() { uplink_.Wake(); }
 
-void Delivery::SetPolicyVersion(uint64_t version) {
-  std::lock_guard<std::mutex> lock(mu_);
-  policy_version_ = version;
-}
+void Delivery::SetPolicyVersion(uint64_t version) { uplink_.SetPolicyVersion(version); }
 
 void Delivery::Stop() {
   {
@@ -61,24 +55,26 @@ void Delivery::Loop() {
   int failures = 0;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopped_) {
-    if (!pending_notify_ && spool_.sendable_count() == 0) {
-      wake_.wait(lock, [this] { return stopped_ || pending_notify_; });
-      continue;
-    }
-    pending_notify_ = false;
-    if (spool_.sendable_count() == 0) continue;
-    const uint64_t version = policy_version_;
     lock.unlock();
-    absl::Status sent =
-        uplink_.Flush(spool_, std::chrono::system_clock::now() + attempt_timeout_, version);
+    bool connected = false;
+    const absl::Status ended =
+        uplink_.Session(spool_, attempt_timeout_, on_policy_, [this, &connected, &failures] {
+          std::lock_guard<std::mutex> connected_lock(mu_);
+          connected = true;
+          if (failures > 0) Log("delivery works again");
+          failures = 0;
+        });
     lock.lock();
-    if (sent.ok()) {
-      if (failures > 0) Log("delivery works again");
-      failures = 0;
+    if (stopped_) break;
+    // A server that answered and then asked us to slow down is not working for us either.
+    if (connected && !absl::IsResourceExhausted(ended)) {
+      if (!absl::IsAborted(ended)) {
+        Log(absl::StrCat("stream to the server ended, reconnecting: ", ended.message()));
+      }
+      wake_.wait_for(lock, Backoff(1, max_backoff_, rng), [this] { return stopped_; });
       continue;
     }
-    if (stopped_) break;
-    if (failures++ == 0) Log(absl::StrCat("cannot deliver, will retry: ", sent.message()));
+    if (failures++ == 0) Log(absl::StrCat("cannot deliver, will retry: ", ended.message()));
     wake_.wait_for(lock, Backoff(failures, max_backoff_, rng), [this] { return stopped_; });
   }
 }

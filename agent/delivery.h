@@ -1,11 +1,13 @@
 #pragma once
 
-// Delivery: a thread of its own that sends the spool to the server whenever it holds
-// durable events, so a slow or unreachable server never holds up the checks. After a
-// failure (unreachable, or RESOURCE_EXHAUSTED: the server asks it to slow down) it waits
-// 1 s, doubling up to `max_backoff` (default 5 minutes), a random time in the upper half
-// of that (jitter, so agents that lost the same server do not come back in step), and logs
-// one warning per outage. Notify(), SetPolicyVersion() and Stop() are thread-safe.
+// Delivery: a thread of its own that keeps the agent's one stream to the server open
+// (Uplink::Session): durable events go out as soon as they are in the spool, and policies
+// the server pushes come in at once, so a slow or unreachable server never holds up the
+// checks. After a failure (unreachable, or RESOURCE_EXHAUSTED: the server asks it to slow
+// down) it waits 1 s, doubling up to `max_backoff` (default 5 minutes), a random time in
+// the upper half of that (jitter, so agents that lost the same server do not come back in
+// step), and logs one warning per outage; a stream that worked and then ended is opened
+// again after about a second. Notify(), SetPolicyVersion() and Stop() are thread-safe.
 
 #include <chrono>
 #include <condition_variable>
@@ -21,8 +23,10 @@ namespace candor::agent {
 
 class Delivery {
  public:
-  // `spool` and `uplink` must outlive this object.
-  Delivery(Spool& spool, Uplink& uplink, std::chrono::seconds attempt_timeout,
+  // `spool` and `uplink` must outlive this object. `on_policy` gets the policies the server
+  // pushes; `attempt_timeout` bounds the wait for the server's answer to a hello.
+  Delivery(Spool& spool, Uplink& uplink, Uplink::PolicyHandler on_policy,
+           std::chrono::seconds attempt_timeout,
            std::chrono::seconds max_backoff = std::chrono::minutes(5));
 
   // The wait before attempt number `failures` + 1 (`failures` >= 1), jitter drawn from
@@ -43,13 +47,12 @@ class Delivery {
 
   Spool& spool_;
   Uplink& uplink_;
+  const Uplink::PolicyHandler on_policy_;
   const std::chrono::seconds attempt_timeout_;
   const std::chrono::milliseconds max_backoff_;
   std::mutex mu_;
   std::condition_variable wake_;
-  bool pending_notify_ = false;
   bool stopped_ = false;
-  uint64_t policy_version_ = 0;
   std::thread thread_;
 };
 

@@ -19,6 +19,7 @@
 #include "agent/uplink.h"
 #include "agent/wake_timer.h"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/post.hpp"
 #include "boost/asio/signal_set.hpp"
 #include "boost/asio/thread_pool.hpp"
 #include "collectors/builtin.h"
@@ -65,13 +66,26 @@ int RunAgent(const config::AgentConfig& config, bool once) {
   Spool& spool = **spool_or;
   LogSpoolDamage(spool);
 
-  PolicyStore policies(config.policy, config.state_dir, registry.Catalog());
+  PolicyStore policies(config.policy, config.state_dir, registry.Catalog(),
+                       PolicyTrust{.keys = config.policy_keys, .certificate = config.tls.cert});
   absl::StatusOr<PolicyStore::Initial> initial = policies.LoadInitial();
   if (!initial.ok()) return Fail(initial.status().message());
+  if (!initial->pushed_problem.ok()) Log(initial->pushed_problem.message());
+  // Whether the policy in force came from the server (then a local file must be newer).
+  bool pushed_in_force = initial->pushed;
 
   absl::StatusOr<std::unique_ptr<Uplink>> uplink = Uplink::Create(config, CANDOR_VERSION);
   if (!uplink.ok()) return Fail(uplink.status().message());
-  Delivery delivery(spool, **uplink, config.connect_timeout, config.reconnect_max_backoff);
+  boost::asio::io_context io;
+  // Pushed policies arrive on the uplink's thread and are applied on the event loop.
+  std::function<void(v1::SignedPolicy)> apply_pushed;
+  Delivery delivery(
+      spool, **uplink,
+      [&io, &apply_pushed](v1::SignedPolicy policy) {
+        boost::asio::post(io,
+                          [&apply_pushed, policy = std::move(policy)] { apply_pushed(policy); });
+      },
+      config.connect_timeout, config.reconnect_max_backoff);
   // Appends are fsynced in groups; delivery sends what is durable.
   GroupCommit commit(spool, config.spool.sync_interval, [&delivery] { delivery.Notify(); });
 
@@ -81,7 +95,6 @@ int RunAgent(const config::AgentConfig& config, bool once) {
       std::make_shared<collectors::FileStateStore>(config.state_dir / "collector-state");
   const collectors::HostView host("/", host_options);
   const SystemClock clock;
-  boost::asio::io_context io;
   boost::asio::thread_pool pool(kWorkers);
   std::unique_ptr<WakeTimer> timer = MakeSystemWakeTimer(io);
 
@@ -115,8 +128,9 @@ int RunAgent(const config::AgentConfig& config, bool once) {
     scheduler.RunAllOnce(initial->policy, [&io] { io.stop(); });
     io.run();
     if (absl::Status s = spool.Sync(); !s.ok()) return Fail(absl::StrCat("spool: ", s.message()));
-    absl::Status sent = (*uplink)->Flush(
-        spool, std::chrono::system_clock::now() + config.connect_timeout, initial->policy->version);
+    (*uplink)->SetPolicyVersion(initial->policy->version);
+    absl::Status sent =
+        (*uplink)->Flush(spool, std::chrono::system_clock::now() + config.connect_timeout);
     int code = 0;
     if (!sent.ok()) {
       code = Fail(absl::StrCat("cannot deliver to ", config.server.ToString(), ": ", sent.message(),
@@ -135,11 +149,21 @@ int RunAgent(const config::AgentConfig& config, bool once) {
   delivery.Start();
   commit.Start();
   scheduler.SetPolicy(initial->policy);
-  Log(absl::StrCat("running ", config::DescribePolicy(*initial->policy), "; server ",
-                   config.server.ToString()));
+  Log(absl::StrCat(initial->policy->version == 0
+                       ? "no policy yet, waiting for one from the server"
+                       : absl::StrCat("running ", config::DescribePolicy(*initial->policy),
+                                      initial->pushed ? " (from the server)" : ""),
+                   "; server ", config.server.ToString()));
 
   auto reload = [&] {
+    if (config.policy.empty()) return;  // only pushed policies
     absl::StatusOr<std::shared_ptr<const config::Policy>> next = policies.Reload();
+    if (next.ok() && pushed_in_force && (*next)->version <= scheduler.policy()->version) {
+      Log(absl::StrCat("policy ", config.policy.string(), " version ", (*next)->version,
+                       " not applied: the server's version ", scheduler.policy()->version,
+                       " is in force and newer"));
+      return;
+    }
     if (!next.ok()) {
       const uint64_t in_force = scheduler.policy()->version;
       Log(absl::StrCat("policy ", config.policy.string(), " rejected; version ", in_force,
@@ -152,11 +176,45 @@ int RunAgent(const config::AgentConfig& config, bool once) {
     }
     scheduler.SetPolicy(*next);
     delivery.SetPolicyVersion((*next)->version);
+    pushed_in_force = false;
     Log(absl::StrCat("applied ", config::DescribePolicy(**next)));
   };
-  absl::StatusOr<std::unique_ptr<PolicyWatch>> watch =
-      PolicyWatch::Start(io, config.policy, reload);
-  if (!watch.ok()) Log(absl::StrCat("policy changes need SIGHUP: ", watch.status().message()));
+  apply_pushed = [&](const v1::SignedPolicy& signed_policy) {
+    const uint64_t in_force = scheduler.policy()->version;
+    absl::StatusOr<std::shared_ptr<const config::Policy>> next =
+        policies.AcceptPushed(signed_policy, in_force);
+    v1::PolicyStatus status;
+    status.set_applied(next.ok());
+    if (!next.ok()) {
+      Log(absl::StrCat("policy from the server refused; version ", in_force,
+                       " stays in force: ", next.status().message()));
+      status.set_errors(std::string(next.status().message()));
+      status.set_in_force(in_force);
+      // Which version was offered, when the file says (it may not parse at all).
+      absl::StatusOr<config::Policy> offered =
+          config::ParsePolicyText(signed_policy.policy_yaml(), "pushed policy", policies.catalog());
+      status.set_version(offered.ok() ? offered->version : 0);
+      spool_event(PolicyRejectedEvent("pushed policy", next.status(), clock.Now(), in_force));
+    } else {
+      scheduler.SetPolicy(*next);
+      delivery.SetPolicyVersion((*next)->version);
+      pushed_in_force = true;
+      status.set_version((*next)->version);
+      status.set_in_force((*next)->version);
+      Log(absl::StrCat("applied ", config::DescribePolicy(**next), " from the server"));
+    }
+    (*uplink)->SendPolicyStatus(std::move(status));
+  };
+  std::unique_ptr<PolicyWatch> watch;
+  if (!config.policy.empty()) {
+    absl::StatusOr<std::unique_ptr<PolicyWatch>> started =
+        PolicyWatch::Start(io, config.policy, reload);
+    if (started.ok()) {
+      watch = std::move(*started);
+    } else {
+      Log(absl::StrCat("policy changes need SIGHUP: ", started.status().message()));
+    }
+  }
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =

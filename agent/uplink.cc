@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -19,6 +21,9 @@ using WallClock = std::chrono::system_clock;
 
 // Certificates and keys are small; anything larger is not one.
 constexpr size_t kMaxPemBytes = 256 * 1024;
+
+// How often an idle long-lived stream checks whether the certificate is due for renewal.
+constexpr std::chrono::hours kRenewalCheck{1};
 
 absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
@@ -87,40 +92,75 @@ void Uplink::RenewIfDue() {
   Log("certificate renewed");
 }
 
-absl::Status Uplink::Flush(Spool& spool, WallClock::time_point deadline, uint64_t policy_version) {
+absl::Status Uplink::Flush(Spool& spool, WallClock::time_point deadline) {
   RenewIfDue();
   absl::Status last = absl::OkStatus();
   auto backoff = std::chrono::milliseconds(200);
   while (true) {
-    last = FlushOnce(spool, deadline, policy_version);
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - WallClock::now());
+    last = RunStream(spool, deadline, std::max(left, std::chrono::milliseconds(1)), false, nullptr,
+                     nullptr);
     if (last.ok() || !Retryable(last)) return last;
     if (WallClock::now() + backoff >= deadline) {
       return absl::DeadlineExceededError(
           absl::StrCat("server not reached before the timeout; last error: ", last.message()));
     }
     std::unique_lock<std::mutex> lock(mu_);
-    if (cancelled_cv_.wait_for(lock, backoff, [this] { return cancelled_; })) {
+    if (cv_.wait_for(lock, backoff, [this] { return cancelled_; })) {
       return absl::CancelledError("delivery cancelled");
     }
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
 }
 
+absl::Status Uplink::Session(Spool& spool, std::chrono::milliseconds hello_timeout,
+                             const PolicyHandler& on_policy,
+                             const std::function<void()>& on_connected) {
+  RenewIfDue();
+  return RunStream(spool, WallClock::time_point::max(), hello_timeout, true, &on_policy,
+                   &on_connected);
+}
+
+void Uplink::Wake() {
+  std::lock_guard<std::mutex> lock(mu_);
+  woken_ = true;
+  cv_.notify_all();
+}
+
+void Uplink::SetPolicyVersion(uint64_t version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  policy_version_ = version;
+}
+
+void Uplink::SendPolicyStatus(v1::PolicyStatus status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  statuses_.push_back(std::move(status));
+  while (statuses_.size() > kMaxQueuedStatuses) statuses_.pop_front();
+  cv_.notify_all();
+}
+
 void Uplink::Cancel() {
   std::lock_guard<std::mutex> lock(mu_);
   cancelled_ = true;
   if (active_ != nullptr) active_->TryCancel();
-  cancelled_cv_.notify_all();
+  cv_.notify_all();
 }
 
-absl::Status Uplink::FlushOnce(Spool& spool, WallClock::time_point deadline,
-                               uint64_t policy_version) {
+Uplink::~Uplink() = default;
+
+absl::Status Uplink::RunStream(Spool& spool, WallClock::time_point deadline,
+                               std::chrono::milliseconds hello_timeout, bool stay_open,
+                               const PolicyHandler* on_policy,
+                               const std::function<void()>* on_connected) {
   grpc::ClientContext context;
-  context.set_deadline(deadline);
+  if (!stay_open) context.set_deadline(deadline);
+  v1::AgentMessage hello;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (cancelled_) return absl::CancelledError("delivery cancelled");
     active_ = &context;
+    hello.mutable_hello()->set_policy_version(policy_version_);
   }
   struct Unregister {
     Uplink* uplink;
@@ -129,27 +169,112 @@ absl::Status Uplink::FlushOnce(Spool& spool, WallClock::time_point deadline,
       uplink->active_ = nullptr;
     }
   } unregister{this};
-  auto stream = stub_->Connect(&context);
-
-  v1::AgentMessage hello;
   hello.mutable_hello()->set_agent_version(agent_version_);
-  hello.mutable_hello()->set_policy_version(policy_version);
   hello.mutable_hello()->set_last_acked_seq(spool.acked_seq());
-  v1::ServerMessage reply;
-  bool ok = stream->Write(hello) && stream->Read(&reply);
+  auto stream = stub_->Connect(&context);
+  if (!stream->Write(hello)) {
+    const grpc::Status finish = stream->Finish();
+    return finish.ok() ? absl::UnavailableError("stream closed by the server") : FromGrpc(finish);
+  }
+
+  // What the reading thread found; guarded by mu_.
+  struct Inbound {
+    std::optional<uint64_t> hello_answer;
+    std::deque<uint64_t> acks;
+    absl::Status error;
+    bool ended = false;
+  } in;
+  std::thread reader([&] {
+    v1::ServerMessage message;
+    while (stream->Read(&message)) {
+      if (message.has_policy_update()) {
+        // --once leaves pushed policies to the service, which asks again when it connects.
+        if (on_policy != nullptr)
+          (*on_policy)(std::move(*message.mutable_policy_update()->mutable_policy()));
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!message.has_ack()) {
+        in.error = absl::InternalError("the server sent a message this agent does not know");
+        break;
+      }
+      if (!in.hello_answer) {
+        in.hello_answer = message.ack().up_to_seq();
+      } else {
+        in.acks.push_back(message.ack().up_to_seq());
+      }
+      cv_.notify_all();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    in.ended = true;
+    cv_.notify_all();
+  });
+
   absl::Status outcome = absl::OkStatus();
-  if (ok && !reply.has_ack()) {
-    outcome = absl::InternalError("the server did not answer the hello with an ack");
-  } else if (ok) {
-    absl::StatusOr<uint64_t> dropped = spool.ServerHolds(reply.ack().up_to_seq());
+  bool delivered = false;  // --once: everything sent is acknowledged, nothing more to send
+  std::unique_lock<std::mutex> lock(mu_);
+  const bool answered = cv_.wait_for(lock, hello_timeout, [&] {
+    return in.hello_answer.has_value() || in.ended || !in.error.ok() || cancelled_;
+  });
+  if (!answered) {
+    outcome = absl::DeadlineExceededError(
+        absl::StrCat("the server did not answer the hello within ", hello_timeout.count(), " ms"));
+  } else if (cancelled_) {
+    outcome = absl::CancelledError("delivery cancelled");
+  } else if (!in.error.ok()) {
+    outcome = in.error;
+  } else if (in.hello_answer) {
+    if (on_connected != nullptr) {
+      lock.unlock();
+      (*on_connected)();
+      lock.lock();
+    }
+    const uint64_t holds = *in.hello_answer;
+    lock.unlock();
+    absl::StatusOr<uint64_t> dropped = spool.ServerHolds(holds);
     if (!dropped.ok()) outcome = dropped.status();
+    lock.lock();
   }
 
   // Up to kWindow batches in flight; acks come back in order.
   std::deque<uint64_t> in_flight;
   uint64_t sent = spool.acked_seq();
-  while (ok && outcome.ok()) {
-    while (in_flight.size() < kWindow) {
+  while (outcome.ok() && in.hello_answer) {
+    if (cancelled_) {
+      outcome = absl::CancelledError("delivery cancelled");
+      break;
+    }
+    if (!in.error.ok()) {
+      outcome = in.error;
+      break;
+    }
+    while (!in.acks.empty() && outcome.ok()) {
+      const uint64_t up_to = in.acks.front();
+      in.acks.pop_front();
+      if (in_flight.empty() || up_to < in_flight.front()) {
+        outcome = absl::InternalError(absl::StrCat("server acknowledged up to ", up_to,
+                                                   " for a batch ending at ",
+                                                   in_flight.empty() ? 0 : in_flight.front()));
+        break;
+      }
+      lock.unlock();
+      outcome = spool.Ack(up_to);
+      lock.lock();
+      while (!in_flight.empty() && in_flight.front() <= up_to) in_flight.pop_front();
+    }
+    if (!outcome.ok() || in.ended) break;  // an ended stream: Finish says why
+
+    woken_ = false;
+    std::deque<v1::PolicyStatus> statuses;
+    statuses.swap(statuses_);
+    lock.unlock();
+    bool written = true;
+    for (v1::PolicyStatus& status : statuses) {
+      v1::AgentMessage message;
+      *message.mutable_policy_status() = std::move(status);
+      if (!(written = stream->Write(message))) break;
+    }
+    while (written && in_flight.size() < kWindow) {
       std::vector<v1::Event> events = spool.Read(sent, v1::kMaxEventsPerBatch, v1::kMaxBatchBytes);
       if (events.empty()) break;
       v1::AgentMessage message;
@@ -157,38 +282,50 @@ absl::Status Uplink::FlushOnce(Spool& spool, WallClock::time_point deadline,
       batch->set_first_seq(events.front().seq());
       batch->set_last_seq(events.back().seq());
       for (v1::Event& event : events) *batch->add_events() = std::move(event);
-      if (!stream->Write(message)) {
-        ok = false;
-        break;
-      }
+      if (!(written = stream->Write(message))) break;
       sent = batch->last_seq();
       in_flight.push_back(sent);
     }
-    if (!ok || in_flight.empty()) break;
-    if (!stream->Read(&reply)) {
-      ok = false;
+    lock.lock();
+    if (!written) break;  // the stream broke: Finish says why
+    if (!stay_open && in_flight.empty()) {
+      delivered = true;
       break;
     }
-    if (!reply.has_ack() || reply.ack().up_to_seq() < in_flight.front()) {
-      outcome =
-          absl::InternalError(absl::StrCat("server acknowledged up to ", reply.ack().up_to_seq(),
-                                           " for a batch ending at ", in_flight.front()));
-      break;
+    auto ready = [&] {
+      return cancelled_ || woken_ || !statuses_.empty() || !in.acks.empty() || in.ended ||
+             !in.error.ok();
+    };
+    if (!stay_open) {
+      cv_.wait(lock, ready);
+      continue;
     }
-    if (absl::Status s = spool.Ack(reply.ack().up_to_seq()); !s.ok()) {
-      outcome = s;
-      break;
-    }
-    while (!in_flight.empty() && in_flight.front() <= reply.ack().up_to_seq()) {
-      in_flight.pop_front();
+    // A long-lived stream is left now and then for a certificate renewal that fell due.
+    if (!cv_.wait_for(lock, kRenewalCheck, ready)) {
+      lock.unlock();
+      const bool renew = NeedsRenewal(config_.tls.cert, WallClock::now());
+      lock.lock();
+      if (renew) {
+        outcome = absl::AbortedError("reconnecting to renew the certificate");
+        break;
+      }
     }
   }
-  if (!outcome.ok()) context.TryCancel();
-  if (ok && outcome.ok()) stream->WritesDone();
+  // A stream the server ended keeps the server's status for Finish.
+  const bool ended = in.ended;
+  lock.unlock();
+
+  if (delivered) {
+    stream->WritesDone();
+  } else if (!ended) {
+    context.TryCancel();
+  }
+  reader.join();
   const grpc::Status finish = stream->Finish();
   if (!outcome.ok()) return outcome;
+  if (!in.error.ok()) return in.error;
   if (!finish.ok()) return FromGrpc(finish);
-  return ok ? absl::OkStatus() : absl::UnavailableError("stream closed by the server");
+  return delivered ? absl::OkStatus() : absl::UnavailableError("stream closed by the server");
 }
 
 }  // namespace candor::agent

@@ -4,10 +4,17 @@
 // durable events in batches, several in flight, and trims the spool as the server
 // acknowledges them. The server's answer to the hello (the highest seq it holds) goes to
 // Spool::ServerHolds, so a seq the server has seen is never used again.
-// Flush() is used by one thread at a time; Cancel() may be called from any thread.
+//
+// Two ways to use it: Flush() (--once) delivers what the spool holds and closes the
+// stream; Session() keeps one stream open for as long as it works, sending events as they
+// become durable and taking the policies the server pushes on it (PolicyHandler), whose
+// outcome goes back with SendPolicyStatus(). Flush() and Session() are used by one thread
+// at a time; the other methods may be called from any thread.
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -21,21 +28,39 @@ namespace candor::agent {
 
 class Uplink {
  public:
+  // A policy the server pushed; called on the uplink's reading thread, must not block.
+  using PolicyHandler = std::function<void(v1::SignedPolicy policy)>;
+
   // Reads the TLS files named in `config` and prepares (but does not open) the channel.
   static absl::StatusOr<std::unique_ptr<Uplink>> Create(const config::AgentConfig& config,
                                                         std::string agent_version);
+  ~Uplink();
 
   // Batches sent before waiting for an ack: the server stores one while the next arrives.
   static constexpr size_t kWindow = 8;
+  // Policy statuses kept while no stream is open; older ones are dropped.
+  static constexpr size_t kMaxQueuedStatuses = 16;
 
   // Delivers every durable event of `spool`, retrying the connection until `deadline`.
   // OK once all are acknowledged; kUnavailable, kResourceExhausted (the server asks to
   // slow down) or kDeadlineExceeded with gRPC's reason otherwise. Acknowledged events are
-  // trimmed either way.
-  absl::Status Flush(Spool& spool, std::chrono::system_clock::time_point deadline,
-                     uint64_t policy_version);
+  // trimmed either way. Policies the server offers are not taken (the service does that).
+  absl::Status Flush(Spool& spool, std::chrono::system_clock::time_point deadline);
 
-  // Ends a Flush in progress (kCancelled) and every later one: the agent is stopping.
+  // One long-lived stream: connects (the hello must be answered within `hello_timeout`),
+  // then sends events whenever Wake() says there are new ones and hands pushed policies to
+  // `on_policy`, until the stream breaks or Cancel(). `on_connected` runs once the server
+  // has answered the hello. Returns why the stream ended.
+  absl::Status Session(Spool& spool, std::chrono::milliseconds hello_timeout,
+                       const PolicyHandler& on_policy, const std::function<void()>& on_connected);
+
+  // The spool holds new durable events.
+  void Wake();
+  // The policy version sent in the next hello.
+  void SetPolicyVersion(uint64_t version);
+  // Sent on the open stream, or on the next one.
+  void SendPolicyStatus(v1::PolicyStatus status);
+  // Ends a Flush or Session in progress (kCancelled) and every later one: the agent is stopping.
   void Cancel();
 
  private:
@@ -45,17 +70,23 @@ class Uplink {
   // At two thirds of the certificate's life, trades it for a fresh one (new key) and
   // reconnects with it; on failure tries again an hour later, the old one still in use.
   void RenewIfDue();
-  absl::Status FlushOnce(Spool& spool, std::chrono::system_clock::time_point deadline,
-                         uint64_t policy_version);
+  // One stream. `stay_open`: Session(); otherwise until the spool is delivered.
+  absl::Status RunStream(Spool& spool, std::chrono::system_clock::time_point deadline,
+                         std::chrono::milliseconds hello_timeout, bool stay_open,
+                         const PolicyHandler* on_policy, const std::function<void()>* on_connected);
 
   const config::AgentConfig config_;
   std::chrono::system_clock::time_point next_renewal_attempt_{};
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AgentService::Stub> stub_;
   std::string agent_version_;
+
   std::mutex mu_;
-  std::condition_variable cancelled_cv_;
+  std::condition_variable cv_;  // cancelled, woken, a message read, the stream ended
   bool cancelled_ = false;
+  bool woken_ = false;
+  uint64_t policy_version_ = 0;
+  std::deque<v1::PolicyStatus> statuses_;
   grpc::ClientContext* active_ = nullptr;  // the call in progress, for Cancel()
 };
 

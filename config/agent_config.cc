@@ -35,7 +35,28 @@ absl::StatusOr<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
   if (config.tls.ca.empty()) config.tls.ca = identity / "ca.pem";
   if (config.tls.cert.empty()) config.tls.cert = identity / "device.pem";
   if (config.tls.key.empty()) config.tls.key = identity / "device.key";
-  if (auto v = top.Path("policy", base, Presence::kRequired)) config.policy = *v;
+  if (auto v = top.Path("policy", base, Presence::kOptional)) config.policy = *v;
+  if (const YamlNode* keys = top.Get("policy_keys", Presence::kOptional)) {
+    if (keys->kind != YamlNode::Kind::kSequence) {
+      diag.Error(keys->pos, "policy_keys",
+                 absl::StrCat("expected a list of keys (\"ed25519:...\"), got ", keys->Describe()));
+    } else {
+      for (size_t i = 0; i < keys->items.size(); ++i) {
+        const YamlNode& item = keys->items[i];
+        const std::string where = absl::StrCat("policy_keys[", i, "]");
+        if (item.kind != YamlNode::Kind::kScalar) {
+          diag.Error(item.pos, where, absl::StrCat("expected a key, got ", item.Describe()));
+          continue;
+        }
+        absl::StatusOr<PolicyKey> key = ParsePublicKeyPin(item.scalar);
+        if (!key.ok()) {
+          diag.Error(item.pos, where, key.status().message());
+          continue;
+        }
+        config.policy_keys.push_back(*std::move(key));
+      }
+    }
+  }
   if (auto v = top.Duration("connect_timeout", seconds(1), seconds(3600), Presence::kOptional)) {
     config.connect_timeout = *v;
   }

@@ -6,9 +6,11 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "config/host_port.h"
+#include "config/policy_signature.h"
 
 namespace candor::config {
 
@@ -35,7 +37,11 @@ struct AgentConfig {
   HostPort server;
   AgentTlsFiles tls;
   std::filesystem::path state_dir;
+  // The local policy file; empty: only policies pushed by the server (none until the first).
   std::filesystem::path policy;
+  // Admin keys whose signed policies this agent accepts from the server (policy_keys, each
+  // "ed25519:..." from candorctl keys create). Empty: pushed policies are refused.
+  std::vector<PolicyKey> policy_keys;
   // How long --once waits to reach the server and have every event acknowledged.
   std::chrono::seconds connect_timeout{10};
   // Longest wait between delivery attempts while the server is unreachable.

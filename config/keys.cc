@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "absl/strings/str_cat.h"
 #include "config/openssl_handles.h"
@@ -63,6 +64,25 @@ absl::StatusOr<CertificateValidity> ReadCertificateValidity(const std::string& p
   if (cert == nullptr) return absl::InvalidArgumentError("not a PEM certificate");
   return CertificateValidity{.not_before = FromAsn1(X509_get0_notBefore(cert.get())),
                              .not_after = FromAsn1(X509_get0_notAfter(cert.get()))};
+}
+
+absl::StatusOr<std::vector<std::string>> ReadCertificateUris(const std::string& pem) {
+  Bio in = ReadBio(pem);
+  Cert cert(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
+  if (cert == nullptr) return absl::InvalidArgumentError("not a PEM certificate");
+  std::vector<std::string> uris;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return uris;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_URI) continue;
+    const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
+    uris.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                      static_cast<size_t>(ASN1_STRING_length(uri)));
+  }
+  GENERAL_NAMES_free(names);
+  return uris;
 }
 
 absl::StatusOr<bool> CertificateMatchesKey(const std::string& cert_pem,

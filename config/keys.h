@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -25,6 +26,9 @@ struct CertificateValidity {
 
 // The validity period of the first certificate in `pem`.
 absl::StatusOr<CertificateValidity> ReadCertificateValidity(const std::string& pem);
+
+// The URI subject alternative names of the first certificate in `pem`.
+absl::StatusOr<std::vector<std::string>> ReadCertificateUris(const std::string& pem);
 
 // Whether the public key of the first certificate in `cert_pem` is the one of `key_pem`.
 absl::StatusOr<bool> CertificateMatchesKey(const std::string& cert_pem, const std::string& key_pem);

@@ -45,7 +45,7 @@ port=${line##*:}
 
 ctl() {
   "$build/service/candorctl" --server "localhost:$port" --ca "$work/install/ca.pem" \
-    --cert "$work/install/mia.pem" --key "$work/install/mia.key" "$@"
+    --cert "$work/install/mia.pem" --cert-key "$work/install/mia.key" "$@"
 }
 echo "== candorctl: a tenant and a one-use enrollment token (the server keeps only its hash)"
 ctl tenant create demo

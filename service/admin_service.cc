@@ -1,6 +1,11 @@
 #include "service/admin_service.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "config/policy.h"
+#include "config/yaml_tree.h"
 #include "service/enrollment_service.h"
 #include "service/log.h"
 
@@ -189,6 +194,90 @@ grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
     entry->set_action(r.action);
     entry->set_detail(r.detail);
     entry->set_outcome(r.outcome);
+  }
+  return End(call, grpc::Status::OK);
+}
+
+namespace {
+
+bool IsKeyId(const std::string& id) {
+  return id.size() == 16 && std::all_of(id.begin(), id.end(), [](char c) {
+           return absl::ascii_isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::PushPolicy(grpc::ServerContext* context,
+                                          const v1::PushPolicyRequest* request,
+                                          v1::PushPolicyResponse* response) {
+  const v1::SignedPolicy& signed_policy = request->policy();
+  const std::string detail =
+      absl::StrCat("group=", signed_policy.group(), " key=", signed_policy.key_id().substr(0, 16));
+  Call call = Begin(context, "policy.push", request->tenant(), detail, true);
+  if (!call.refused.ok()) return End(call, call.refused);
+  auto invalid = [&](absl::string_view why) {
+    return End(call, Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(why)));
+  };
+  if (!signed_policy.group().empty() && !IsIdentityPart(signed_policy.group())) {
+    return invalid("a group name is 1-64 letters, digits, '-', '_' or '.'");
+  }
+  if (!IsKeyId(signed_policy.key_id()) || signed_policy.signature().size() != 64) {
+    return invalid("the policy is not signed (candorctl policy push --key signs it)");
+  }
+  if (signed_policy.policy_yaml().size() > config::YamlLimits{}.max_bytes) {
+    return invalid("the policy is larger than a policy file may be");
+  }
+  // Agents check everything again; refusing here tells the admin now, not after the push.
+  absl::StatusOr<config::Policy> policy =
+      config::ParsePolicyText(signed_policy.policy_yaml(), "pushed policy", catalog_);
+  if (!policy.ok()) return invalid(policy.status().message());
+  if (policy->tenant != request->tenant()) {
+    return invalid(absl::StrCat("the policy's metadata.tenant is \"", policy->tenant, "\", not \"",
+                                request->tenant(), "\""));
+  }
+  absl::StatusOr<bool> exists = registry_.TenantExists(request->tenant());
+  if (!exists.ok()) return End(call, FromAbsl(exists.status()));
+  if (!*exists) {
+    return End(call,
+               Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no tenant ", request->tenant())));
+  }
+  call.audit.detail = absl::StrCat("version=", policy->version, " ", detail);
+  const PolicyRecord record{.tenant = policy->tenant,
+                            .version = policy->version,
+                            .group = signed_policy.group(),
+                            .name = policy->name,
+                            .yaml = signed_policy.policy_yaml(),
+                            .key_id = signed_policy.key_id(),
+                            .signature = signed_policy.signature(),
+                            .pushed_by = call.audit.actor,
+                            .pushed_at_ms = Millis(now_())};
+  absl::StatusOr<size_t> notified = policies_.Push(record);
+  if (!notified.ok()) return End(call, FromAbsl(notified.status()));
+  response->set_version(policy->version);
+  response->set_streams_notified(static_cast<uint32_t>(*notified));
+  Log(absl::StrCat("policy ", policy->tenant, " version ", policy->version,
+                   signed_policy.group().empty() ? "" : " group " + signed_policy.group(),
+                   " pushed by ", call.audit.actor, "; sent on ", *notified, " open stream(s)"));
+  return End(call, grpc::Status::OK);
+}
+
+grpc::Status AdminServiceImpl::ListPolicies(grpc::ServerContext* context,
+                                            const v1::ListPoliciesRequest* request,
+                                            v1::ListPoliciesResponse* response) {
+  Call call = Begin(context, "policy.list", request->tenant(), "", true);
+  if (!call.refused.ok()) return End(call, call.refused);
+  absl::StatusOr<std::vector<PolicyRecord>> records = registry_.Policies(request->tenant(), false);
+  if (!records.ok()) return End(call, FromAbsl(records.status()));
+  for (const PolicyRecord& r : *records) {
+    v1::PolicyInfo* info = response->add_policies();
+    info->set_tenant(r.tenant);
+    info->set_group(r.group);
+    info->set_version(r.version);
+    info->set_name(r.name);
+    info->set_key_id(r.key_id);
+    info->set_pushed_by(r.pushed_by);
+    info->set_pushed_at_ms(r.pushed_at_ms);
   }
   return End(call, grpc::Status::OK);
 }

@@ -4,15 +4,17 @@
 // certificate (identity.h: name, role, tenant), authorized per tenant, and written to the
 // audit log whether it was allowed or not.
 //   msp-admin     everything, every tenant
-//   tenant-admin  tokens, devices and the audit log of their own tenant
+//   tenant-admin  tokens, devices, policies and the audit log of their own tenant
 //   analyst       nothing here (aggregate reports only, with issue 9's report API)
 
 #include <chrono>
 #include <functional>
 
 #include "candor/v1/admin.grpc.pb.h"
+#include "config/catalog.h"
 #include "service/agent_stream.h"
 #include "service/identity.h"
+#include "service/policy_distribution.h"
 #include "service/storage/registry_store.h"
 
 namespace candor::service {
@@ -21,10 +23,15 @@ class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   using Clock = std::chrono::system_clock;
 
-  // `streams` closes a revoked device's open streams.
-  AdminServiceImpl(RegistryStore& registry, StreamTracker& streams,
-                   std::function<Clock::time_point()> now)
-      : registry_(registry), streams_(streams), now_(std::move(now)) {}
+  // `streams` closes a revoked device's open streams; `policies` stores and sends pushed
+  // policies, which are validated against `catalog` (the agent's).
+  AdminServiceImpl(RegistryStore& registry, StreamTracker& streams, PolicyDistribution& policies,
+                   config::CollectorCatalog catalog, std::function<Clock::time_point()> now)
+      : registry_(registry),
+        streams_(streams),
+        policies_(policies),
+        catalog_(std::move(catalog)),
+        now_(std::move(now)) {}
 
   grpc::Status CreateTenant(grpc::ServerContext* context, const v1::CreateTenantRequest* request,
                             v1::CreateTenantResponse* response) override;
@@ -36,6 +43,10 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                             v1::RevokeDeviceResponse* response) override;
   grpc::Status ListAudit(grpc::ServerContext* context, const v1::ListAuditRequest* request,
                          v1::ListAuditResponse* response) override;
+  grpc::Status PushPolicy(grpc::ServerContext* context, const v1::PushPolicyRequest* request,
+                          v1::PushPolicyResponse* response) override;
+  grpc::Status ListPolicies(grpc::ServerContext* context, const v1::ListPoliciesRequest* request,
+                            v1::ListPoliciesResponse* response) override;
 
  private:
   // The caller, if it may act on `tenant` ("" = every tenant) as `action` needs; the refusal
@@ -47,6 +58,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
 
   RegistryStore& registry_;
   StreamTracker& streams_;
+  PolicyDistribution& policies_;
+  const config::CollectorCatalog catalog_;
   const std::function<Clock::time_point()> now_;
 };
 

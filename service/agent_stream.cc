@@ -1,5 +1,6 @@
 #include "service/agent_stream.h"
 
+#include <algorithm>
 #include <deque>
 #include <iostream>
 #include <mutex>
@@ -19,33 +20,45 @@ grpc::Status ToGrpc(const absl::Status& status) {
 
 // One agent stream. Batches are handed to the BatchWriter as they arrive, up to kWindow
 // ahead of their acks, so the next batch is read and parsed while the previous one
-// commits; acks go back in order, each only after its commit. Deletes itself once gRPC is
-// done with it (OnDone) and no stored-callback is outstanding.
-class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ServerMessage> {
+// commits; acks go back in order, each only after its commit. After the hello, and
+// whenever an admin pushes one, the device's newest policy goes out if the agent does not
+// run it yet. Deletes itself once gRPC is done with it (OnDone) and no stored-callback is
+// outstanding.
+class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ServerMessage>,
+                          public PolicyReceiver {
  public:
   static constexpr int kWindow = 8;
 
-  AgentStream(Ingest& ingest, BatchWriter& writer, StreamTracker& tracker, const DeviceGate& gate,
+  AgentStream(Ingest& ingest, BatchWriter& writer, StreamTracker& tracker, const StreamHooks& hooks,
               grpc::CallbackServerContext* context)
       : ingest_(ingest),
         writer_(writer),
         tracker_(tracker),
-        gate_(gate),
+        hooks_(hooks),
         context_(context),
         peer_(context->peer()) {
     tracker_.Add();
-    std::lock_guard<std::mutex> lock(mu_);
     absl::StatusOr<DeviceIdentity> identity = IdentityFromAuthContext(*context->auth_context());
     if (!identity.ok()) {
       Log(absl::StrCat("refused stream from ", peer_, ": ", identity.status().message()));
+      std::lock_guard<std::mutex> lock(mu_);
       FinishLocked(ToGrpc(identity.status()));
       return;
     }
+    // Set before the stream is registered and never changed: read without the lock.
     device_ = *identity;
     // Registered before the hello is checked, so a revocation between the two still
-    // closes this stream.
-    tracker_.Register(device_->device_id, context_);
+    // closes this stream; outside mu_ (lock order: tracker, then stream).
+    tracker_.Register(*device_, context_, this);
+    std::lock_guard<std::mutex> lock(mu_);
     StartReadLocked();
+  }
+
+  // From an admin's push, on its thread (the tracker's lock held).
+  void OfferPolicies(std::shared_ptr<const TenantPolicies> policies) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    policies_ = std::move(policies);
+    SendPolicyIfNewer();
   }
 
   void OnReadDone(bool ok) override {
@@ -58,29 +71,8 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
       return;
     }
     switch (in_.body_case()) {
-      case v1::AgentMessage::kHello: {
-        if (hello_seen_) return Reject("a second hello on one stream");
-        hello_seen_ = true;
-        if (absl::Status allowed = gate_(*device_, in_.hello()); !allowed.ok()) {
-          Log(absl::StrCat("refused device ", device_->ToString(), " from ", peer_, ": ",
-                           allowed.message()));
-          FinishLocked(ToGrpc(allowed));
-          return;
-        }
-        Log(absl::StrCat("device ", device_->ToString(), " connected from ", peer_, " (agent ",
-                         in_.hello().agent_version(), ")"));
-        // Tell the agent the highest seq already stored for it, so it never reuses one.
-        absl::StatusOr<uint64_t> highest = ingest_.HighestSeq(*device_);
-        if (!highest.ok()) {
-          Log(absl::StrCat("hello from ", device_->ToString(), " (", peer_,
-                           ") not answered: ", highest.status().message()));
-          FinishLocked(ToGrpc(highest.status()));
-          return;
-        }
-        QueueAck(*highest);
-        StartReadLocked();
-        return;
-      }
+      case v1::AgentMessage::kHello:
+        return OnHello();
       case v1::AgentMessage::kBatch:
         if (!hello_seen_) return Reject("the first message must be a hello");
         {
@@ -98,6 +90,21 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
         }
         if (in_flight_ < kWindow) StartReadLocked();
         return;
+      case v1::AgentMessage::kPolicyStatus: {
+        if (!hello_seen_) return Reject("the first message must be a hello");
+        const v1::PolicyStatus& status = in_.policy_status();
+        if (status.applied()) {
+          agent_policy_ = status.in_force();
+          Log(absl::StrCat("device ", device_->ToString(), " applied policy version ",
+                           status.version()));
+        } else {
+          Log(absl::StrCat("device ", device_->ToString(), " refused policy version ",
+                           status.version(), ": ", status.errors().substr(0, 500)));
+        }
+        hooks_.policy_status(*device_, status);
+        StartReadLocked();
+        return;
+      }
       default:
         return Reject("unknown message");
     }
@@ -115,17 +122,19 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
       FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "ack could not be sent"));
       return;
     }
-    if (!acks_.empty()) {
-      WriteNextAck();
+    if (!out_queue_.empty()) {
+      WriteNext();
       return;
     }
     FinishIfDrained();
   }
 
   void OnDone() override {
+    // Outside mu_: lock order is tracker, then stream. device_ never changes after the
+    // constructor.
+    if (device_) tracker_.Unregister(*device_, context_);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (device_) tracker_.Unregister(device_->device_id, context_);
       done_ = true;
       if (in_flight_ > 0) return;  // the last OnStored deletes this
     }
@@ -133,6 +142,55 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   }
 
  private:
+  void OnHello() {
+    if (hello_seen_) return Reject("a second hello on one stream");
+    hello_seen_ = true;
+    absl::StatusOr<std::string> group = hooks_.admit(*device_, in_.hello());
+    if (!group.ok()) {
+      Log(absl::StrCat("refused device ", device_->ToString(), " from ", peer_, ": ",
+                       group.status().message()));
+      FinishLocked(ToGrpc(group.status()));
+      return;
+    }
+    group_ = *group;
+    agent_policy_ = in_.hello().policy_version();
+    Log(absl::StrCat("device ", device_->ToString(), " connected from ", peer_, " (agent ",
+                     in_.hello().agent_version(), ", policy version ", agent_policy_, ")"));
+    // Tell the agent the highest seq already stored for it, so it never reuses one.
+    absl::StatusOr<uint64_t> highest = ingest_.HighestSeq(*device_);
+    if (!highest.ok()) {
+      Log(absl::StrCat("hello from ", device_->ToString(), " (", peer_,
+                       ") not answered: ", highest.status().message()));
+      FinishLocked(ToGrpc(highest.status()));
+      return;
+    }
+    QueueAck(*highest);
+    // A push since the stream was registered already set policies_; otherwise look.
+    if (policies_ == nullptr) {
+      absl::StatusOr<std::shared_ptr<const TenantPolicies>> policies =
+          hooks_.policies(device_->tenant);
+      if (policies.ok()) {
+        policies_ = *policies;
+      } else {
+        Log(absl::StrCat("policies of tenant ", device_->tenant,
+                         " not readable: ", policies.status().message()));
+      }
+    }
+    SendPolicyIfNewer();
+    StartReadLocked();
+  }
+
+  // Sends this device's policy when the agent runs an older one and it was not sent yet.
+  void SendPolicyIfNewer() {
+    if (!hello_seen_ || finished_ || policies_ == nullptr) return;
+    std::shared_ptr<const OfferedPolicy> policy = policies_->For(group_);
+    if (policy == nullptr || policy->version <= std::max(agent_policy_, offered_policy_)) return;
+    offered_policy_ = policy->version;
+    v1::ServerMessage message;
+    *message.mutable_policy_update()->mutable_policy() = policy->policy;
+    Queue(std::move(message));
+  }
+
   // On the writer thread, once the batch is committed (or refused).
   void OnStored(absl::StatusOr<uint64_t> acked) {
     {
@@ -172,25 +230,31 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   }
 
   void QueueAck(uint64_t seq) {
-    acks_.push_back(seq);
-    if (!writing_) WriteNextAck();
+    v1::ServerMessage message;
+    message.mutable_ack()->set_up_to_seq(seq);
+    Queue(std::move(message));
   }
 
-  void WriteNextAck() {
-    out_.mutable_ack()->set_up_to_seq(acks_.front());
-    acks_.pop_front();
+  void Queue(v1::ServerMessage message) {
+    out_queue_.push_back(std::move(message));
+    if (!writing_) WriteNext();
+  }
+
+  void WriteNext() {
+    out_ = std::move(out_queue_.front());
+    out_queue_.pop_front();
     writing_ = true;
     StartWrite(&out_);
   }
 
   // The agent is done sending and every batch is stored and acknowledged.
   void FinishIfDrained() {
-    if (read_closed_ && in_flight_ == 0 && acks_.empty() && !writing_) {
+    if (read_closed_ && in_flight_ == 0 && out_queue_.empty() && !writing_) {
       FinishLocked(grpc::Status::OK);
     }
   }
 
-  // Finishes once; after an ack in flight when there is one.
+  // Finishes once; after a message in flight when there is one.
   void FinishLocked(grpc::Status status) {
     if (finished_) return;
     finished_ = true;
@@ -215,11 +279,12 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   Ingest& ingest_;
   BatchWriter& writer_;
   StreamTracker& tracker_;
-  const DeviceGate& gate_;
+  const StreamHooks& hooks_;
   grpc::CallbackServerContext* const context_;
   const std::string peer_;
-  std::mutex mu_;
   std::optional<DeviceIdentity> device_;
+  std::mutex mu_;
+  std::string group_;
   bool hello_seen_ = false;
   bool reading_ = false;
   bool read_closed_ = false;
@@ -228,7 +293,10 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   bool done_ = false;
   int in_flight_ = 0;  // batches with the writer
   std::optional<grpc::Status> deferred_finish_;
-  std::deque<uint64_t> acks_;
+  std::deque<v1::ServerMessage> out_queue_;
+  std::shared_ptr<const TenantPolicies> policies_;
+  uint64_t agent_policy_ = 0;    // the version the agent says it runs
+  uint64_t offered_policy_ = 0;  // the newest version sent on this stream
   v1::AgentMessage in_;
   v1::ServerMessage out_;
 };
@@ -255,14 +323,15 @@ void StreamTracker::WaitUntilIdle() {
   idle_.wait(lock, [this] { return live_ == 0; });
 }
 
-void StreamTracker::Register(const std::string& device_id, grpc::CallbackServerContext* context) {
+void StreamTracker::Register(const DeviceIdentity& device, grpc::CallbackServerContext* context,
+                             PolicyReceiver* receiver) {
   std::lock_guard<std::mutex> lock(mu_);
-  by_device_[device_id].insert(context);
+  by_device_[device.device_id][context] = Entry{device.tenant, receiver};
 }
 
-void StreamTracker::Unregister(const std::string& device_id, grpc::CallbackServerContext* context) {
+void StreamTracker::Unregister(const DeviceIdentity& device, grpc::CallbackServerContext* context) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = by_device_.find(device_id);
+  auto it = by_device_.find(device.device_id);
   if (it == by_device_.end()) return;
   it->second.erase(context);
   if (it->second.empty()) by_device_.erase(it);
@@ -273,13 +342,28 @@ size_t StreamTracker::CancelDevice(const std::string& device_id) {
   auto it = by_device_.find(device_id);
   if (it == by_device_.end()) return 0;
   // Each context stays valid until its stream's OnDone unregisters it, which needs mu_.
-  for (grpc::CallbackServerContext* context : it->second) context->TryCancel();
+  for (const auto& [context, entry] : it->second) context->TryCancel();
   return it->second.size();
+}
+
+size_t StreamTracker::Offer(const std::string& tenant,
+                            const std::shared_ptr<const TenantPolicies>& policies) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t offered = 0;
+  // Each receiver stays alive until its stream's OnDone unregisters it, which needs mu_.
+  for (const auto& [device_id, streams] : by_device_) {
+    for (const auto& [context, entry] : streams) {
+      if (entry.tenant != tenant) continue;
+      entry.receiver->OfferPolicies(policies);
+      ++offered;
+    }
+  }
+  return offered;
 }
 
 grpc::ServerBidiReactor<v1::AgentMessage, v1::ServerMessage>* AgentServiceImpl::Connect(
     grpc::CallbackServerContext* context) {
-  return new AgentStream(ingest_, writer_, tracker_, gate_, context);
+  return new AgentStream(ingest_, writer_, tracker_, hooks_, context);
 }
 
 }  // namespace candor::service

@@ -124,7 +124,7 @@ absl::Status InitServer(const InitOptions& options, std::ostream& out) {
       << "Next:\n"
       << "  candor-server --config " << dir << "/server.yaml\n"
       << "  candorctl --server HOST:7443 --ca " << dir << "/ca.pem --cert " << dir << "/"
-      << options.admin << ".pem --key " << dir << "/" << options.admin
+      << options.admin << ".pem --cert-key " << dir << "/" << options.admin
       << ".key tenant create TENANT\n";
   return absl::OkStatus();
 }

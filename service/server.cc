@@ -3,10 +3,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "collectors/builtin.h"
 #include "config/read_file.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "proto/limits.h"
+#include "service/log.h"
 #include "service/storage/sqlite_store.h"
 
 namespace candor::service {
@@ -46,9 +48,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
       *server->store_, [] { return EventStore::Clock::now(); }, server->limiter_.get());
   server->writer_ = std::make_unique<BatchWriter>(*server->ingest_);
   RegistryStore& registry = *server->store_;
+  server->policies_ = std::make_unique<PolicyDistribution>(registry, server->tracker_);
+  PolicyDistribution& policies = *server->policies_;
+  StreamHooks hooks;
   // At the hello: a revoked device goes no further; the others' contact is recorded.
-  DeviceGate gate = [&registry](const DeviceIdentity& device,
-                                const v1::Hello& hello) -> absl::Status {
+  hooks.admit = [&registry](const DeviceIdentity& device,
+                            const v1::Hello& hello) -> absl::StatusOr<std::string> {
     absl::StatusOr<std::optional<DeviceRecord>> record = registry.Device(device.device_id);
     if (!record.ok()) return record.status();
     if (*record && (*record)->revoked_at_ms) {
@@ -60,11 +65,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-    return registry.RecordContact(device.device_id, device.tenant, now_ms, hello.agent_version(),
-                                  hello.policy_version());
+    if (absl::Status s = registry.RecordContact(device.device_id, device.tenant, now_ms,
+                                                hello.agent_version(), hello.policy_version());
+        !s.ok()) {
+      return s;
+    }
+    return *record ? (*record)->group : std::string();
+  };
+  hooks.policies = [&policies](const std::string& tenant) { return policies.ForTenant(tenant); };
+  hooks.policy_status = [&registry](const DeviceIdentity& device, const v1::PolicyStatus& status) {
+    if (!status.applied()) return;  // the agent also sends a policy_rejected event
+    if (absl::Status s = registry.RecordPolicyVersion(device.device_id, status.in_force());
+        !s.ok()) {
+      Log(absl::StrCat("policy version of ", device.ToString(), " not recorded: ", s.message()));
+    }
   };
   server->agent_service_ = std::make_unique<AgentServiceImpl>(*server->ingest_, *server->writer_,
-                                                              server->tracker_, std::move(gate));
+                                                              server->tracker_, std::move(hooks));
   if (config.enrollment.enabled) {
     absl::StatusOr<std::unique_ptr<CertificateAuthority>> ca =
         CertificateAuthority::Load(config.enrollment.ca_cert, config.enrollment.ca_key);
@@ -75,7 +92,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
         [] { return std::chrono::system_clock::now(); }, [] { return RateLimiter::Clock::now(); });
   }
   server->admin_service_ = std::make_unique<AdminServiceImpl>(
-      registry, server->tracker_, [] { return std::chrono::system_clock::now(); });
+      registry, server->tracker_, policies, collectors::BuiltinCatalog(),
+      [] { return std::chrono::system_clock::now(); });
 
   // A client certificate, when one is presented, must be issued by tls.client_ca. Agent and
   // admin calls refuse a caller without one (identity.h); only enrollment takes them.

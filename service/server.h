@@ -14,6 +14,7 @@
 #include "service/enrollment_service.h"
 #include "service/ingest.h"
 #include "service/pki/certificate_authority.h"
+#include "service/policy_distribution.h"
 #include "service/rate_limiter.h"
 #include "service/server_config.h"
 #include "service/storage/sqlite_store.h"
@@ -40,6 +41,7 @@ class Server {
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<BatchWriter> writer_;
   StreamTracker tracker_;
+  std::unique_ptr<PolicyDistribution> policies_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<CertificateAuthority> ca_;  // with enrollment
   std::unique_ptr<EnrollmentServiceImpl> enrollment_service_;

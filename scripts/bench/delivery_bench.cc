@@ -97,7 +97,7 @@ double Deliver(const std::filesystem::path& dir, const std::filesystem::path& pk
   if (!uplink.ok()) std::exit(1);
   const auto start = Steady::now();
   absl::Status sent =
-      (*uplink)->Flush(**spool, std::chrono::system_clock::now() + std::chrono::minutes(10), 0);
+      (*uplink)->Flush(**spool, std::chrono::system_clock::now() + std::chrono::minutes(10));
   const double took = std::chrono::duration<double>(Steady::now() - start).count();
   if (!sent.ok() || (*spool)->pending_count() != 0) {
     std::fprintf(stderr, "%s: %s\n", run.c_str(), std::string(sent.message()).c_str());

@@ -16,7 +16,8 @@ absl::StatusOr<std::unique_ptr<v1::AdminService::Stub>> Connect(const Connection
       {&connection.ca, &tls.pem_root_certs},
       {&connection.cert, &tls.pem_cert_chain},
       {&connection.key, &tls.pem_private_key}};
-  const char* names[] = {"--ca (CANDOR_CA)", "--cert (CANDOR_CERT)", "--key (CANDOR_KEY)"};
+  const char* names[] = {"--ca (CANDOR_CA)", "--cert (CANDOR_CERT)",
+                         "--cert-key (CANDOR_CERT_KEY)"};
   for (size_t i = 0; i < 3; ++i) {
     if (files[i].first->empty()) return absl::InvalidArgumentError(absl::StrCat("no ", names[i]));
     absl::StatusOr<std::string> pem =

@@ -12,8 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "boost/program_options.hpp"
 #include "collectors/builtin.h"
+#include "config/atomic_file.h"
 #include "config/map_reader.h"
+#include "config/policy.h"
 #include "config/policy_lint.h"
+#include "config/policy_signature.h"
+#include "config/read_file.h"
+#include "config/yaml_tree.h"
 #include "nlohmann/json.hpp"
 #include "service/ctl/admin_client.h"
 
@@ -32,10 +37,21 @@ constexpr const char* kUsage =
     "  audit [--tenant T] [--limit N] [--format table|json]\n"
     "                                             the admin calls made, newest last\n"
     "  policy lint FILE                           check a policy file offline\n"
+    "  keys create --out FILE                     make an admin signing key (Ed25519):\n"
+    "                                             FILE (private, mode 0600) and FILE.pub;\n"
+    "                                             prints the public key to pin in agents'\n"
+    "                                             policy_keys\n"
+    "  policy push FILE --tenant T [--group G] --key FILE\n"
+    "                                             check, sign and upload a policy; connected\n"
+    "                                             agents get it at once, others when they\n"
+    "                                             connect\n"
+    "  policy list --tenant T [--format table|json]\n"
+    "                                             the versions pushed, newest first\n"
     "\n"
     "CONNECTION (or the environment variables in brackets):\n"
     "  --server HOST:PORT [CANDOR_SERVER]  --ca FILE [CANDOR_CA]\n"
-    "  --cert FILE [CANDOR_CERT]  --key FILE [CANDOR_KEY]   the admin certificate and key\n"
+    "  --cert FILE [CANDOR_CERT]  --cert-key FILE [CANDOR_CERT_KEY]\n"
+    "                                     the admin certificate and its key\n"
     "\n"
     "Exit status: 0 done, 1 refused or failed (the server's reason is printed), 2 usage.\n"
     "See docs/operations.md.\n";
@@ -143,6 +159,109 @@ int Audit(candor::v1::AdminService::Stub& stub, const std::string& tenant, uint3
   return 0;
 }
 
+int Failed(absl::string_view why) {
+  std::cerr << "candorctl: " << why << "\n";
+  return 1;
+}
+
+// keys create: the private key (0600, never overwritten) and its pin in FILE.pub.
+int KeysCreate(const std::string& out) {
+  namespace fs = std::filesystem;
+  const fs::path path = fs::absolute(out);
+  if (fs::exists(path)) {
+    return Failed(absl::StrCat(path.string(), " exists; a signing key is never overwritten"));
+  }
+  absl::StatusOr<std::string> key = candor::config::NewSigningKeyPem();
+  if (!key.ok()) return Failed(key.status().message());
+  absl::StatusOr<std::string> pin = candor::config::PublicKeyPin(*key);
+  if (!pin.ok()) return Failed(pin.status().message());
+  const fs::path dir = path.parent_path();
+  // Both mode 0600, written whole or not at all.
+  if (absl::Status s = candor::config::WriteFileAtomically(dir, path.filename().string(), *key);
+      !s.ok()) {
+    return Failed(s.message());
+  }
+  if (absl::Status s =
+          candor::config::WriteFileAtomically(dir, path.filename().string() + ".pub", *pin + "\n");
+      !s.ok()) {
+    return Failed(s.message());
+  }
+  absl::StatusOr<candor::config::PolicyKey> parsed = candor::config::ParsePublicKeyPin(*pin);
+  std::cout << *pin << "\n";
+  std::cerr << "signing key " << (parsed.ok() ? parsed->id : "") << " written to " << path.string()
+            << " (keep it off the server); pin the line above in each "
+            << "agent's policy_keys (also in " << path.string() << ".pub)\n";
+  return 0;
+}
+
+// policy push: checked with the agent's own rules, signed here, uploaded.
+int PolicyPush(candor::v1::AdminService::Stub& stub, const std::string& file,
+               const std::string& tenant, const std::string& group, const std::string& key_file) {
+  absl::StatusOr<std::string> text =
+      candor::config::ReadBoundedFile(file, candor::config::YamlLimits{}.max_bytes, "policy");
+  if (!text.ok()) return Failed(text.status().message());
+  absl::StatusOr<candor::config::Policy> policy =
+      candor::config::ParsePolicyText(*text, file, candor::collectors::BuiltinCatalog());
+  if (!policy.ok()) return Failed(absl::StrCat("not pushed:\n", policy.status().message()));
+  if (policy->tenant != tenant) {
+    return Failed(absl::StrCat("not pushed: ", file, " says metadata.tenant: ", policy->tenant,
+                               ", not ", tenant));
+  }
+  absl::StatusOr<std::string> key = candor::config::ReadBoundedFile(key_file, 64 * 1024, "--key");
+  if (!key.ok()) return Failed(key.status().message());
+  absl::StatusOr<candor::config::PolicySignature> signature =
+      candor::config::SignPolicy(*key, tenant, group, *text);
+  if (!signature.ok()) return Failed(signature.status().message());
+
+  candor::v1::PushPolicyRequest request;
+  request.set_tenant(tenant);
+  request.mutable_policy()->set_policy_yaml(*text);
+  request.mutable_policy()->set_group(group);
+  request.mutable_policy()->set_key_id(signature->key_id);
+  request.mutable_policy()->set_signature(signature->signature);
+  candor::v1::PushPolicyResponse response;
+  grpc::ClientContext context;
+  if (grpc::Status s = stub.PushPolicy(WithDeadline(context), request, &response); !s.ok()) {
+    return Refused(s);
+  }
+  std::cout << "pushed policy \"" << policy->name << "\" version " << response.version()
+            << " to tenant " << tenant << (group.empty() ? "" : " group " + group)
+            << ", signed by key " << signature->key_id << "; sent at once on "
+            << response.streams_notified() << " open agent stream(s)\n";
+  return 0;
+}
+
+int PolicyList(candor::v1::AdminService::Stub& stub, const std::string& tenant,
+               const std::string& format) {
+  candor::v1::ListPoliciesRequest request;
+  request.set_tenant(tenant);
+  candor::v1::ListPoliciesResponse response;
+  grpc::ClientContext context;
+  if (grpc::Status s = stub.ListPolicies(WithDeadline(context), request, &response); !s.ok()) {
+    return Refused(s);
+  }
+  if (format == "json") {
+    nlohmann::ordered_json policies = nlohmann::ordered_json::array();
+    for (const auto& p : response.policies()) {
+      policies.push_back({{"tenant", p.tenant()},
+                          {"group", p.group()},
+                          {"version", p.version()},
+                          {"name", p.name()},
+                          {"key_id", p.key_id()},
+                          {"pushed_by", p.pushed_by()},
+                          {"pushed_at_ms", p.pushed_at_ms()}});
+    }
+    std::cout << policies.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& p : response.policies()) {
+    std::cout << std::left << std::setw(9) << p.version() << std::setw(17)
+              << (p.group().empty() ? "(all)" : p.group()) << std::setw(21) << p.name()
+              << Time(p.pushed_at_ms()) << "  " << p.pushed_by() << "  key " << p.key_id() << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -161,12 +280,12 @@ int main(int argc, char** argv) {
 
   po::options_description options("Options");
   options.add_options()("server", po::value<std::string>())("ca", po::value<std::string>())(
-      "cert", po::value<std::string>())("key", po::value<std::string>())(
+      "cert", po::value<std::string>())("cert-key", po::value<std::string>())(
       "tenant", po::value<std::string>()->default_value(""))(
       "group", po::value<std::string>()->default_value(""))("uses", po::value<int64_t>())(
       "ttl", po::value<std::string>())("limit", po::value<int64_t>()->default_value(100))(
-      "format", po::value<std::string>()->default_value("table"))(
-      "command", po::value<std::vector<std::string>>());
+      "format", po::value<std::string>()->default_value("table"))("out", po::value<std::string>())(
+      "key", po::value<std::string>())("command", po::value<std::vector<std::string>>());
   po::positional_options_description positional;
   positional.add("command", -1);
   po::variables_map vars;
@@ -188,8 +307,13 @@ int main(int argc, char** argv) {
   candor::ctl::Connection connection{.server = option("server", "CANDOR_SERVER"),
                                      .ca = option("ca", "CANDOR_CA"),
                                      .cert = option("cert", "CANDOR_CERT"),
-                                     .key = option("key", "CANDOR_KEY")};
+                                     .key = option("cert-key", "CANDOR_CERT_KEY")};
   const std::string tenant = vars["tenant"].as<std::string>();
+  const std::string verb0 = command.size() >= 2 ? command[0] + " " + command[1] : command[0];
+  if (verb0 == "keys create") {
+    if (command.size() != 2 || !vars.count("out")) return Usage("keys create --out FILE");
+    return KeysCreate(vars["out"].as<std::string>());
+  }
 
   // Check the command's shape before connecting.
   const std::string verb = command.size() >= 2 ? command[0] + " " + command[1] : command[0];
@@ -198,8 +322,13 @@ int main(int argc, char** argv) {
   if (verb == "token create" && (tenant.empty() || !vars.count("uses") || !vars.count("ttl"))) {
     return Usage("token create needs --tenant, --uses and --ttl");
   }
+  if (verb == "policy push" && (command.size() != 3 || tenant.empty() || !vars.count("key"))) {
+    return Usage("policy push FILE --tenant T [--group G] --key SIGNING_KEY");
+  }
+  if (verb == "policy list" && tenant.empty()) return Usage("policy list --tenant T");
   if (verb != "tenant create" && verb != "token create" && verb != "device list" &&
-      verb != "device revoke" && command[0] != "audit") {
+      verb != "device revoke" && verb != "policy push" && verb != "policy list" &&
+      command[0] != "audit") {
     return Usage("unknown command \"" + verb + "\"");
   }
 
@@ -243,6 +372,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (verb == "device list") return DeviceList(**stub, tenant, format);
+  if (verb == "policy push") {
+    return PolicyPush(**stub, command[2], tenant, vars["group"].as<std::string>(),
+                      vars["key"].as<std::string>());
+  }
+  if (verb == "policy list") return PolicyList(**stub, tenant, format);
   if (verb == "device revoke") {
     candor::v1::RevokeDeviceRequest request;
     request.set_device_id(command[2]);

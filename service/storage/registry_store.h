@@ -46,6 +46,19 @@ struct AuditRecord {
   std::string outcome;  // "ok", or the refusal
 };
 
+// A signed policy as an admin pushed it; the server cannot check or change the signature.
+struct PolicyRecord {
+  std::string tenant;
+  uint64_t version = 0;  // metadata.version; rises per tenant
+  std::string group;     // empty: the whole tenant
+  std::string name;      // metadata.name
+  std::string yaml;      // the signed bytes
+  std::string key_id;
+  std::string signature;
+  std::string pushed_by;
+  int64_t pushed_at_ms = 0;
+};
+
 class RegistryStore {
  public:
   virtual ~RegistryStore() = default;
@@ -78,6 +91,16 @@ class RegistryStore {
   virtual absl::Status RecordContact(const std::string& device_id, const std::string& tenant,
                                      int64_t now_ms, const std::string& agent_version,
                                      uint64_t policy_version) = 0;
+
+  // Stores a pushed policy. kFailedPrecondition when its version is not newer than every
+  // version the tenant already has (for any group), so no device is offered a rollback.
+  virtual absl::Status AddPolicy(const PolicyRecord& policy) = 0;
+  // The tenant's policies, newest first; with `latest_per_group`, only the newest of each
+  // group (and of the whole tenant, group "").
+  virtual absl::StatusOr<std::vector<PolicyRecord>> Policies(const std::string& tenant,
+                                                             bool latest_per_group) = 0;
+  // The policy version a device reported as applied.
+  virtual absl::Status RecordPolicyVersion(const std::string& device_id, uint64_t version) = 0;
 
   virtual absl::Status AppendAudit(const AuditRecord& record) = 0;
   // The newest `limit` records about `tenant` (every tenant when empty), oldest first.

@@ -66,6 +66,21 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_by_tenant ON audit (tenant, id);
 )sql",
+    // 3: signed policies as admins pushed them; versions rise per tenant.
+    R"sql(
+CREATE TABLE policies (
+  tenant       TEXT    NOT NULL REFERENCES tenants(name),
+  version      INTEGER NOT NULL,
+  grp          TEXT    NOT NULL,
+  name         TEXT    NOT NULL,
+  yaml         BLOB    NOT NULL,
+  key_id       TEXT    NOT NULL,
+  signature    BLOB    NOT NULL,
+  pushed_by    TEXT    NOT NULL,
+  pushed_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (tenant, version)
+);
+)sql",
 };
 
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
@@ -110,6 +125,14 @@ class Statement {
     sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   }
   void BindInt(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+  void BindBlob(int index, absl::string_view bytes) {
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  }
+  std::string Blob(int column) {
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    return bytes ? std::string(bytes, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+                 : std::string();
+  }
   std::string Text(int column) {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
     return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
@@ -543,6 +566,90 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::Audit(const std::string& t
   }
   if (rc != SQLITE_DONE) return SqliteError(db_, rc, "read audit");
   return records;
+}
+
+namespace {
+
+constexpr const char* kPolicyColumns =
+    "tenant, version, grp, name, yaml, key_id, signature, pushed_by, pushed_at_ms";
+
+PolicyRecord ReadPolicy(Statement& row) {
+  return PolicyRecord{.tenant = row.Text(0),
+                      .version = static_cast<uint64_t>(row.Int(1)),
+                      .group = row.Text(2),
+                      .name = row.Text(3),
+                      .yaml = row.Blob(4),
+                      .key_id = row.Text(5),
+                      .signature = row.Blob(6),
+                      .pushed_by = row.Text(7),
+                      .pushed_at_ms = row.Int(8)};
+}
+
+}  // namespace
+
+absl::Status SqliteStore::AddPolicy(const PolicyRecord& policy) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
+  auto fail = [this](absl::Status s) {
+    Exec(db_, "ROLLBACK").IgnoreError();
+    return s;
+  };
+  {
+    Statement latest(db_, "SELECT MAX(version) FROM policies WHERE tenant = ?1");
+    if (!latest.status().ok()) return fail(latest.status());
+    latest.BindText(1, policy.tenant);
+    const int rc = sqlite3_step(latest.get());
+    if (rc != SQLITE_ROW) return fail(SqliteError(db_, rc, "read policy versions"));
+    const int64_t newest = latest.Int(0);
+    if (static_cast<int64_t>(policy.version) <= newest) {
+      return fail(absl::FailedPreconditionError(
+          absl::StrCat("version ", policy.version, " is not newer than version ", newest,
+                       ", the newest policy of tenant ", policy.tenant,
+                       " (agents never go back to an older version; raise metadata.version)")));
+    }
+  }
+  Statement insert(db_, absl::StrCat("INSERT INTO policies (", kPolicyColumns,
+                                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+                            .c_str());
+  insert.BindText(1, policy.tenant);
+  insert.BindInt(2, static_cast<int64_t>(policy.version));
+  insert.BindText(3, policy.group);
+  insert.BindText(4, policy.name);
+  insert.BindBlob(5, policy.yaml);
+  insert.BindText(6, policy.key_id);
+  insert.BindBlob(7, policy.signature);
+  insert.BindText(8, policy.pushed_by);
+  insert.BindInt(9, policy.pushed_at_ms);
+  if (absl::Status s = RunStep(insert, "store policy"); !s.ok()) return fail(s);
+  if (absl::Status s = Exec(db_, "COMMIT"); !s.ok()) return fail(s);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<PolicyRecord>> SqliteStore::Policies(const std::string& tenant,
+                                                                bool latest_per_group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement select(
+      db_, absl::StrCat("SELECT ", kPolicyColumns, " FROM policies p WHERE tenant = ?1",
+                        latest_per_group ? " AND version = (SELECT MAX(version) FROM policies "
+                                           "WHERE tenant = p.tenant AND grp = p.grp)"
+                                         : "",
+                        " ORDER BY version DESC")
+               .c_str());
+  if (!select.status().ok()) return select.status();
+  select.BindText(1, tenant);
+  std::vector<PolicyRecord> policies;
+  int rc;
+  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) policies.push_back(ReadPolicy(select));
+  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "read policies");
+  return policies;
+}
+
+absl::Status SqliteStore::RecordPolicyVersion(const std::string& device_id, uint64_t version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement update(db_, "UPDATE devices SET policy_version = ?2 WHERE device_id = ?1");
+  update.BindText(1, device_id);
+  update.BindInt(2, static_cast<int64_t>(version));
+  return RunStep(update, "record policy version");
 }
 
 }  // namespace candor::service

@@ -52,6 +52,10 @@ class SqliteStore final : public EventStore, public RegistryStore {
   absl::StatusOr<std::optional<DeviceRecord>> Device(const std::string& device_id) override;
   absl::StatusOr<std::vector<DeviceRecord>> Devices(const std::string& tenant) override;
   absl::Status RevokeDevice(const std::string& device_id, int64_t now_ms) override;
+  absl::Status AddPolicy(const PolicyRecord& policy) override;
+  absl::StatusOr<std::vector<PolicyRecord>> Policies(const std::string& tenant,
+                                                     bool latest_per_group) override;
+  absl::Status RecordPolicyVersion(const std::string& device_id, uint64_t version) override;
   absl::Status UpdateCertificate(const std::string& device_id, const std::string& serial,
                                  int64_t not_after_ms) override;
   absl::Status RecordContact(const std::string& device_id, const std::string& tenant,

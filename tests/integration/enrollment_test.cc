@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "service/pki/certificate_authority.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/installation.h"
 #include "tests/support/temp_dir.h"
 
 namespace candor::testing {
@@ -22,87 +23,7 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-class EnrollmentTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const RunResult init =
-        candor::testing::Run({CANDOR_SERVER_BIN, "init", "--dir", install().string(), "--listen",
-                              "127.0.0.1:0", "--admin", "mia"});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-    server_ = std::make_unique<ServerUnderTest>(install() / "server.yaml");
-    ASSERT_EQ(Ctl({"tenant", "create", "acme"}).exit_code, 0);
-    ASSERT_EQ(Ctl({"tenant", "create", "beta"}).exit_code, 0);
-  }
-
-  fs::path install() const { return dir_.path() / "install"; }
-  std::string server() const { return "localhost:" + std::to_string(server_->port()); }
-
-  // candorctl as `admin` (a certificate made in install()).
-  RunResult Ctl(std::vector<std::string> args, const std::string& admin = "mia") {
-    std::vector<std::string> argv = {CANDOR_CTL_BIN,
-                                     "--server",
-                                     server(),
-                                     "--ca",
-                                     (install() / "ca.pem").string(),
-                                     "--cert",
-                                     (install() / (admin + ".pem")).string(),
-                                     "--key",
-                                     (install() / (admin + ".key")).string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return candor::testing::Run(argv);
-  }
-
-  std::string Token(const std::string& tenant, int uses, const std::string& admin = "mia") {
-    const RunResult r =
-        Ctl({"token", "create", "--tenant", tenant, "--uses", std::to_string(uses), "--ttl", "1h"},
-            admin);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.out.substr(0, r.out.find('\n'));
-  }
-
-  RunResult Enroll(const fs::path& state_dir, const std::string& token) {
-    return candor::testing::Run({CANDOR_AGENT_BIN, "enroll", "--server", server(), "--ca",
-                                 (install() / "ca.pem").string(), "--token", token, "--state-dir",
-                                 state_dir.string()});
-  }
-
-  // An agent config that uses the enrolled identity (no tls section).
-  fs::path AgentConfig(const fs::path& state_dir) {
-    WritePolicy(dir_.path(), 2);
-    const fs::path config = state_dir.string() + ".yaml";
-    std::ofstream(config) << "server: " << server() << "\nstate_dir: " << state_dir.string()
-                          << "\npolicy: " << (dir_.path() / "policy.yaml").string()
-                          << "\nconnect_timeout: 10s\n";
-    return config;
-  }
-
-  void AdminCert(const std::string& name, const std::string& role, const std::string& tenant) {
-    std::vector<std::string> argv = {CANDOR_SERVER_BIN, "admin-cert",
-                                     "--config",        (install() / "server.yaml").string(),
-                                     "--name",          name,
-                                     "--role",          role,
-                                     "--out",           install().string()};
-    if (!tenant.empty()) argv.insert(argv.end(), {"--tenant", tenant});
-    const RunResult r = candor::testing::Run(argv);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-
-  nlohmann::json Devices(const std::string& tenant = "") {
-    std::vector<std::string> args = {"device", "list", "--format", "json"};
-    if (!tenant.empty()) args.insert(args.end(), {"--tenant", tenant});
-    const RunResult r = Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return nlohmann::json::parse(r.out);
-  }
-
-  static std::string DeviceId(const fs::path& state_dir) {
-    std::ifstream in(state_dir / "identity" / "device.json");
-    return nlohmann::json::parse(in)["device_id"];
-  }
-
-  TempDir dir_;
-  std::unique_ptr<ServerUnderTest> server_;
-};
+class EnrollmentTest : public Installation {};
 
 TEST_F(EnrollmentTest, TokenEnrollDeliverListRevoke) {
   const std::string token = Token("acme", 1);
@@ -154,19 +75,6 @@ TEST_F(EnrollmentTest, TokenEnrollDeliverListRevoke) {
   const RunResult audit = Ctl({"audit", "--tenant", "acme"});
   EXPECT_THAT(audit.out, HasSubstr("mia (msp-admin)  token.create tenant=acme"));
   EXPECT_THAT(audit.out, HasSubstr("device.revoke tenant=acme " + id + "  ok"));
-}
-
-std::unique_ptr<v1::AgentService::Stub> DeviceStub(const fs::path& identity, int port) {
-  auto read = [](const fs::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
-  grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = read(identity / "ca.pem");
-  tls.pem_cert_chain = read(identity / "device.pem");
-  tls.pem_private_key = read(identity / "device.key");
-  return v1::AgentService::NewStub(
-      grpc::CreateChannel("localhost:" + std::to_string(port), grpc::SslCredentials(tls)));
 }
 
 TEST_F(EnrollmentTest, RevocationClosesAnOpenStreamWithinSeconds) {
@@ -257,7 +165,7 @@ TEST_F(EnrollmentTest, OnlyAdminCertificatesReachTheAdminApi) {
   // A device's certificate.
   const RunResult device = candor::testing::Run(
       {CANDOR_CTL_BIN, "--server", server(), "--ca", (install() / "ca.pem").string(), "--cert",
-       (state / "identity" / "device.pem").string(), "--key",
+       (state / "identity" / "device.pem").string(), "--cert-key",
        (state / "identity" / "device.key").string(), "device", "list"});
   EXPECT_EQ(device.exit_code, 1);
   EXPECT_THAT(device.err, HasSubstr("not an admin certificate"));
