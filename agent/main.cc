@@ -38,11 +38,13 @@ constexpr const char* kUsage =
     "                                        defaults when no policy is given)\n"
     "\n"
     "Without --once the agent keeps running, each check on its interval, until SIGTERM or\n"
-    "SIGINT. It reloads the policy when the file changes or on SIGHUP; an invalid policy\n"
-    "is refused and the last good one stays in force. With --once it runs every check\n"
-    "once, delivers every event and waits for the server's acknowledgement: exit 0 when\n"
-    "all were stored, exit 1 when the server could not be reached in time (the events\n"
-    "stay in state_dir for the next run).\n"
+    "SIGINT, with one stream to the server open. It reloads the policy when the file changes\n"
+    "or on SIGHUP; an invalid policy is refused and the last good one stays in force. It\n"
+    "applies a policy the server pushes only when signed by a key in the config's\n"
+    "policy_keys, for its own tenant, and newer than the one it runs.\n"
+    "With --once it runs every check once, delivers every event and waits for the server's\n"
+    "acknowledgement: exit 0 when all were stored, exit 1 when the server could not be\n"
+    "reached in time (the events stay in state_dir for the next run).\n"
     "See docs/operations.md.\n";
 
 int Check(const std::vector<std::string>& args) {

@@ -19,7 +19,9 @@ cmake --build "$build" -j "$(nproc)" --target candor-server candor-agent candorc
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/candor-demo-XXXXXX")
 server_pid=""
+agent_pid=""
 cleanup() {
+  [[ -n "$agent_pid" ]] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
   [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -58,12 +60,16 @@ echo "its certificate names it:"
 openssl x509 -noout -ext subjectAltName -in "$work/state-device/identity/device.pem" |
   sed -n 2p | sed 's/^ */  /'
 
+echo "== candorctl keys create: the admin's policy signing key (it never goes to the server)"
+pin=$("$build/service/candorctl" keys create --out "$work/signing.key")
+
 # The example policy for a company laptop: every posture check this agent has.
-cp "$root/config/examples/company-laptop.yaml" "$work/policy.yaml"
+sed 's/tenant: acme/tenant: demo/' "$root/config/examples/company-laptop.yaml" >"$work/policy.yaml"
 cat >"$work/agent.yaml" <<YAML
 server: localhost:$port
 state_dir: state-device   # its identity is in state-device/identity
 policy: policy.yaml
+policy_keys: ["$pin"]     # whose signed policies it takes from the server
 connect_timeout: 3s
 YAML
 cat >"$work/rogue.yaml" <<YAML
@@ -90,6 +96,32 @@ grep -v "^E[0-9]" "$work/rogue.err" | sed 's/^/  /' || true
 
 echo "== candorctl device list"
 ctl device list --tenant demo
+
+echo "== the agent as a service; an admin pushes version 2 of the policy, signed"
+"$build/agent/candor-agent" --config "$work/agent.yaml" 2>"$work/agent.log" &
+agent_pid=$!
+sed 's/version: 1/version: 2/; s/interval: 1h /interval: 30m/' "$work/policy.yaml" >"$work/policy-v2.yaml"
+for _ in $(seq 50); do  # until its stream is open (at most 10 s)
+  grep -q "running" "$work/agent.log" && break
+  sleep 0.2
+done
+sleep 0.5
+ctl policy push "$work/policy-v2.yaml" --tenant demo --group laptops --key "$work/signing.key"
+applied=""
+for _ in $(seq 50); do  # until the device reports it (at most 10 s)
+  applied=$(ctl device list --tenant demo --format json | grep -c '"policy_version": 2' || true)
+  [ "$applied" = "1" ] && break
+  sleep 0.2
+done
+ctl device list --tenant demo
+kill -TERM "$agent_pid"
+wait "$agent_pid" || true
+agent_pid=""
+sed 's/^/  agent log: /' "$work/agent.log" | grep -v "^  agent log: E[0-9]" || true
+if [ "$applied" != "1" ]; then
+  echo "the agent did not apply the pushed policy" >&2
+  exit 1
+fi
 
 echo "== what the server stored"
 "$build/service/candor-server" export --config "$work/install/server.yaml" --format table

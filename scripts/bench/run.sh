@@ -13,7 +13,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCANDOR_BENCH=ON -DCANDOR_BUILD_TESTS=OFF \
   "${launcher[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target bench_policy_load bench_schedule_hour bench_spool \
-  bench_delivery bench_store bench_patch
+  bench_delivery bench_store bench_patch bench_policy_push
 
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r)"
 echo "== policy of 1,000 checks: load and validate, against yaml-cpp's plain load"
@@ -29,3 +29,5 @@ echo "== the server's cost per stored event, step by step"
 "$build/scripts/bench/bench_store" "$build/bench-store"
 echo "== patch_level against apt list --upgradable"
 "$build/scripts/bench/bench_patch"
+echo "== policy push to 1,000 connected agents (simulated, one process), 5 pushes"
+"$build/scripts/bench/bench_policy_push" "$build/bench-push" 1000 5 2>/dev/null

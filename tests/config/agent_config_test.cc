@@ -1,5 +1,6 @@
 #include "config/agent_config.h"
 
+#include "config/policy_signature.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
@@ -101,6 +102,37 @@ connect_timeout: soon
   EXPECT_THAT(message, HasSubstr(":2:6: tls: expected a mapping, got a list"));
   EXPECT_THAT(message, HasSubstr(":4:9: policy: expected a non-empty string, got a mapping"));
   EXPECT_THAT(message, HasSubstr(":5:18: connect_timeout: expected a duration like \"15m\""));
+}
+
+TEST(AgentConfigTest, PolicyKeysArePinsAndThePolicyFileIsOptional) {
+  testing::TempDir dir;
+  absl::StatusOr<std::string> signing = NewSigningKeyPem();
+  ASSERT_TRUE(signing.ok());
+  absl::StatusOr<std::string> pin = PublicKeyPin(*signing);
+  ASSERT_TRUE(pin.ok());
+  testing::WriteFile(dir / "agent.yaml",
+                     "server: candor.example.com:7443\nstate_dir: /s\n"
+                     "policy_keys: [\"" +
+                         *pin + "\"]\n");
+  absl::StatusOr<AgentConfig> config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->policy.empty());
+  ASSERT_EQ(config->policy_keys.size(), 1u);
+  EXPECT_EQ(config->policy_keys[0].public_raw.size(), 32u);
+
+  testing::WriteFile(dir / "bad.yaml",
+                     "server: candor.example.com:7443\nstate_dir: /s\n"
+                     "policy_keys:\n  - \"" +
+                         *pin + "\"\n  - \"ssh-ed25519 AAAA\"\n");
+  absl::StatusOr<AgentConfig> bad = LoadAgentConfig(dir / "bad.yaml");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("bad.yaml:5:5: policy_keys[1]"));
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("expected \"ed25519:\""));
+
+  testing::WriteFile(dir / "scalar.yaml",
+                     "server: candor.example.com:7443\nstate_dir: /s\npolicy_keys: one\n");
+  EXPECT_THAT(std::string(LoadAgentConfig(dir / "scalar.yaml").status().message()),
+              HasSubstr("policy_keys: expected a list of keys"));
 }
 
 TEST(AgentConfigTest, MissingFileIsNotFound) {
