@@ -311,13 +311,15 @@ absl::Status Uplink::RunStream(Spool& spool, WallClock::time_point deadline,
       }
     }
   }
-  // A stream the server ended keeps the server's status for Finish.
-  const bool ended = in.ended;
+  // A stream the server ended keeps the server's status for Finish; one we leave (an
+  // error, a cancel, a reader that stopped on a bad message) is cancelled, or Finish would
+  // wait for a server still waiting for us.
+  const bool server_ended = in.ended && in.error.ok();
   lock.unlock();
 
   if (delivered) {
     stream->WritesDone();
-  } else if (!ended) {
+  } else if (!server_ended || !outcome.ok()) {
     context.TryCancel();
   }
   reader.join();
