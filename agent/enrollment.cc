@@ -13,8 +13,6 @@
 namespace candor::agent {
 namespace {
 
-constexpr size_t kMaxPemBytes = 256 * 1024;
-
 absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
@@ -55,7 +53,8 @@ absl::StatusOr<DeviceId> Enroll(const EnrollOptions& options) {
         absl::StrCat("this device is already enrolled (", dir.string(),
                      "); use --replace to enroll again with a new identity"));
   }
-  absl::StatusOr<std::string> ca = config::ReadBoundedFile(options.ca, kMaxPemBytes, "--ca");
+  absl::StatusOr<std::string> ca =
+      config::ReadBoundedFile(options.ca, config::kMaxPemBytes, "--ca");
   if (!ca.ok()) return ca.status();
   absl::StatusOr<std::string> key = config::NewPrivateKeyPem();
   if (!key.ok()) return key.status();
@@ -91,11 +90,24 @@ absl::StatusOr<DeviceId> Enroll(const EnrollOptions& options) {
 }
 
 bool NeedsRenewal(const std::filesystem::path& cert, std::chrono::system_clock::time_point now) {
-  absl::StatusOr<std::string> pem = config::ReadBoundedFile(cert, kMaxPemBytes);
+  absl::StatusOr<std::string> pem = config::ReadBoundedFile(cert, config::kMaxPemBytes);
   if (!pem.ok()) return false;  // nothing to renew; connecting will say what is wrong
   absl::StatusOr<config::CertificateValidity> validity = config::ReadCertificateValidity(*pem);
   if (!validity.ok()) return false;
   return now >= validity->not_before + (validity->not_after - validity->not_before) * 2 / 3;
+}
+
+absl::StatusOr<grpc::SslCredentialsOptions> ReadTlsFiles(const config::AgentTlsFiles& files) {
+  grpc::SslCredentialsOptions tls;
+  for (const auto& [path, target, what] :
+       {std::tuple{&files.ca, &tls.pem_root_certs, "tls.ca"},
+        std::tuple{&files.cert, &tls.pem_cert_chain, "tls.cert"},
+        std::tuple{&files.key, &tls.pem_private_key, "tls.key"}}) {
+    absl::StatusOr<std::string> pem = config::ReadBoundedFile(*path, config::kMaxPemBytes, what);
+    if (!pem.ok()) return pem.status();
+    *target = std::move(*pem);
+  }
+  return tls;
 }
 
 absl::Status Renew(const config::AgentConfig& config, std::chrono::seconds timeout) {
@@ -105,20 +117,14 @@ absl::Status Renew(const config::AgentConfig& config, std::chrono::seconds timeo
     return absl::FailedPreconditionError("tls.cert and tls.key must be in one directory to renew");
   }
   if (absl::Status s = FinishPendingIdentity(config.tls.key, config.tls.cert); !s.ok()) return s;
-  grpc::SslCredentialsOptions tls;
-  for (const auto& [path, target] : {std::pair{&config.tls.ca, &tls.pem_root_certs},
-                                     std::pair{&config.tls.cert, &tls.pem_cert_chain},
-                                     std::pair{&config.tls.key, &tls.pem_private_key}}) {
-    absl::StatusOr<std::string> pem = config::ReadBoundedFile(*path, kMaxPemBytes);
-    if (!pem.ok()) return pem.status();
-    *target = std::move(*pem);
-  }
+  absl::StatusOr<grpc::SslCredentialsOptions> tls = ReadTlsFiles(config.tls);
+  if (!tls.ok()) return tls.status();
   absl::StatusOr<std::string> key = config::NewPrivateKeyPem();
   if (!key.ok()) return key.status();
   absl::StatusOr<std::string> csr = config::NewCsrPem(*key, "candor-agent");
   if (!csr.ok()) return csr.status();
   auto stub = v1::EnrollmentService::NewStub(
-      grpc::CreateChannel(config.server.ToString(), grpc::SslCredentials(tls)));
+      grpc::CreateChannel(config.server.ToString(), grpc::SslCredentials(*tls)));
   v1::RenewRequest request;
   request.set_csr_pem(*csr);
   v1::EnrollResponse response;

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "config/agent_config.h"
+#include "grpcpp/security/credentials.h"
 
 namespace candor::agent {
 
@@ -44,6 +45,9 @@ bool NeedsRenewal(const std::filesystem::path& cert, std::chrono::system_clock::
 // whose certificate never arrived), so the key and certificate always match.
 absl::Status FinishPendingIdentity(const std::filesystem::path& key_path,
                                    const std::filesystem::path& cert_path);
+
+// The CA, certificate and key named in `files`: TLS with this device's identity.
+absl::StatusOr<grpc::SslCredentialsOptions> ReadTlsFiles(const config::AgentTlsFiles& files);
 
 // Renews the certificate named in `config` (state_dir/identity by default) with a fresh key;
 // the old files stay until the new ones are written.

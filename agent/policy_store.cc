@@ -1,8 +1,8 @@
 #include "agent/policy_store.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "config/atomic_file.h"
+#include "config/device_identity.h"
 #include "config/keys.h"
 #include "config/read_file.h"
 #include "config/yaml_tree.h"
@@ -10,8 +10,6 @@
 namespace candor::agent {
 namespace {
 
-constexpr absl::string_view kTenantPrefix = "candor://tenant/";
-constexpr size_t kMaxPemBytes = 256 * 1024;
 // The signed YAML and a signature.
 constexpr size_t kMaxPushedBytes = 256 * 1024 + 4096;
 
@@ -25,19 +23,17 @@ std::shared_ptr<const config::Policy> EmptyPolicy() {
 
 absl::StatusOr<std::string> TenantOfCertificate(const std::filesystem::path& certificate) {
   absl::StatusOr<std::string> pem =
-      config::ReadBoundedFile(certificate, kMaxPemBytes, "device certificate");
+      config::ReadBoundedFile(certificate, config::kMaxPemBytes, "device certificate");
   if (!pem.ok()) return pem.status();
   absl::StatusOr<std::vector<std::string>> uris = config::ReadCertificateUris(*pem);
   if (!uris.ok()) return uris.status();
   for (const std::string& uri : *uris) {
-    absl::string_view rest(uri);
-    if (!absl::ConsumePrefix(&rest, kTenantPrefix)) continue;
-    const size_t slash = rest.find('/');
-    if (slash == 0 || slash == absl::string_view::npos) continue;
-    return std::string(rest.substr(0, slash));
+    if (std::optional<config::DeviceIdentity> device = config::ParseDeviceUri(uri)) {
+      return device->tenant;
+    }
   }
   return absl::NotFoundError(absl::StrCat("the device certificate ", certificate.string(),
-                                          " names no tenant (candor://tenant/...)"));
+                                          " names no device (candor://tenant/.../device/...)"));
 }
 
 absl::StatusOr<std::shared_ptr<const config::Policy>> PolicyStore::Reload() {

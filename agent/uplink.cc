@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "agent/enrollment.h"
 #include "agent/log.h"
+#include "config/keys.h"
 #include "config/read_file.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -18,9 +19,6 @@ namespace candor::agent {
 namespace {
 
 using WallClock = std::chrono::system_clock;
-
-// Certificates and keys are small; anything larger is not one.
-constexpr size_t kMaxPemBytes = 256 * 1024;
 
 // How often an idle long-lived stream checks whether the certificate is due for renewal.
 constexpr std::chrono::hours kRenewalCheck{1};
@@ -48,18 +46,8 @@ Uplink::Uplink(config::AgentConfig config, std::string agent_version)
 
 absl::Status Uplink::OpenChannel() {
   if (absl::Status s = FinishPendingIdentity(config_.tls.key, config_.tls.cert); !s.ok()) return s;
-  grpc::SslCredentialsOptions tls;
-  absl::StatusOr<std::string> ca = config::ReadBoundedFile(config_.tls.ca, kMaxPemBytes, "tls.ca");
-  if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert =
-      config::ReadBoundedFile(config_.tls.cert, kMaxPemBytes, "tls.cert");
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key =
-      config::ReadBoundedFile(config_.tls.key, kMaxPemBytes, "tls.key");
-  if (!key.ok()) return key.status();
-  tls.pem_root_certs = *ca;
-  tls.pem_cert_chain = *cert;
-  tls.pem_private_key = *key;
+  absl::StatusOr<grpc::SslCredentialsOptions> tls = ReadTlsFiles(config_.tls);
+  if (!tls.ok()) return tls.status();
 
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(static_cast<int>(v1::kMaxMessageBytes));
@@ -71,7 +59,7 @@ absl::Status Uplink::OpenChannel() {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, v1::kAgentKeepaliveTimeMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, v1::kAgentKeepaliveTimeoutMs);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  channel_ = grpc::CreateCustomChannel(config_.server.ToString(), grpc::SslCredentials(tls), args);
+  channel_ = grpc::CreateCustomChannel(config_.server.ToString(), grpc::SslCredentials(*tls), args);
   stub_ = v1::AgentService::NewStub(channel_);
   return absl::OkStatus();
 }

@@ -12,6 +12,9 @@
 
 namespace candor::config {
 
+// Certificates and keys are small; a larger file is not one (and is not read whole).
+inline constexpr size_t kMaxPemBytes = 256 * 1024;
+
 // A new EC P-256 private key, PKCS#8 PEM.
 absl::StatusOr<std::string> NewPrivateKeyPem();
 

@@ -18,10 +18,6 @@ constexpr uint64_t kMaxTokenTtl = 30 * 86400;
 constexpr uint32_t kDefaultAuditLimit = 100;
 constexpr uint32_t kMaxAuditLimit = 10000;
 
-int64_t Millis(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 grpc::Status Status(grpc::StatusCode code, std::string message) {
   return grpc::Status(code, std::move(message));
 }
@@ -43,7 +39,7 @@ AdminServiceImpl::Call AdminServiceImpl::Begin(grpc::ServerContext* context,
                                                const std::string& detail,
                                                bool tenant_admin_allowed) {
   Call call;
-  call.audit = AuditRecord{.at_ms = Millis(now_()),
+  call.audit = AuditRecord{.at_ms = UnixMillis(now_()),
                            .actor = context->peer(),
                            .tenant = tenant,
                            .action = action,
@@ -86,7 +82,7 @@ grpc::Status AdminServiceImpl::CreateTenant(grpc::ServerContext* context,
     return End(call, Status(grpc::StatusCode::INVALID_ARGUMENT,
                             "a tenant name is 1-64 letters, digits, '-', '_' or '.'"));
   }
-  return End(call, FromAbsl(registry_.CreateTenant(request->tenant(), Millis(now_()))));
+  return End(call, FromAbsl(registry_.CreateTenant(request->tenant(), UnixMillis(now_()))));
 }
 
 grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
@@ -115,7 +111,7 @@ grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
                       absl::StrCat("no tenant ", request->tenant(), " (candorctl tenant create)")));
   }
   const std::string token = NewEnrollmentToken();
-  const int64_t now_ms = Millis(now_());
+  const int64_t now_ms = UnixMillis(now_());
   TokenRecord record{.hash = TokenHash(token),
                      .tenant = request->tenant(),
                      .group = request->group(),
@@ -167,7 +163,7 @@ grpc::Status AdminServiceImpl::RevokeDevice(grpc::ServerContext* context,
   if (!call.refused.ok()) {
     return End(call, call.admin->role == AdminRole::kTenantAdmin ? unknown : call.refused);
   }
-  if (absl::Status s = registry_.RevokeDevice(request->device_id(), Millis(now_())); !s.ok()) {
+  if (absl::Status s = registry_.RevokeDevice(request->device_id(), UnixMillis(now_())); !s.ok()) {
     return End(call, FromAbsl(s));
   }
   const size_t closed = streams_.CancelDevice(request->device_id());
@@ -251,7 +247,7 @@ grpc::Status AdminServiceImpl::PushPolicy(grpc::ServerContext* context,
                             .key_id = signed_policy.key_id(),
                             .signature = signed_policy.signature(),
                             .pushed_by = call.audit.actor,
-                            .pushed_at_ms = Millis(now_())};
+                            .pushed_at_ms = UnixMillis(now_())};
   absl::StatusOr<size_t> notified = policies_.Push(record);
   if (!notified.ok()) return End(call, FromAbsl(notified.status()));
   response->set_version(policy->version);

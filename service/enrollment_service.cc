@@ -16,10 +16,6 @@ namespace {
 constexpr size_t kMaxTokenBytes = 128;
 constexpr size_t kMaxCsrBytes = 16 * 1024;
 
-int64_t Millis(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 // "ipv4:10.0.0.7:51234" -> "ipv4:10.0.0.7": failures count per address, not per port.
 std::string PeerAddress(const std::string& peer) {
   const size_t colon = peer.rfind(':');
@@ -104,7 +100,7 @@ grpc::Status EnrollmentServiceImpl::Enroll(grpc::ServerContext* context,
     return failed(grpc::StatusCode::PERMISSION_DENIED, "not an enrollment token");
   }
   const std::string hash = TokenHash(token);
-  const int64_t now_ms = Millis(now_());
+  const int64_t now_ms = UnixMillis(now_());
   absl::StatusOr<TokenRecord> found = registry_.FindToken(hash);
   if (absl::IsNotFound(found.status())) {
     return failed(grpc::StatusCode::PERMISSION_DENIED, "unknown enrollment token");
@@ -124,7 +120,7 @@ grpc::Status EnrollmentServiceImpl::Enroll(grpc::ServerContext* context,
   if (grpc::Status s = Issue(device, request->csr_pem(), issued); !s.ok()) return s;
   DeviceRecord record{.device_id = device.device_id,
                       .cert_serial = issued.serial,
-                      .cert_not_after_ms = Millis(issued.not_after)};
+                      .cert_not_after_ms = UnixMillis(issued.not_after)};
   // Takes the use and records the device together; a race for the last use loses here.
   absl::StatusOr<DeviceRecord> enrolled = registry_.EnrollDevice(hash, record, now_ms);
   if (absl::IsFailedPrecondition(enrolled.status()) || absl::IsNotFound(enrolled.status())) {
@@ -161,7 +157,7 @@ grpc::Status EnrollmentServiceImpl::Renew(grpc::ServerContext* context,
   }
   IssuedCertificate issued;
   if (grpc::Status s = Issue(*device, request->csr_pem(), issued); !s.ok()) return s;
-  const int64_t now_ms = Millis(now_());
+  const int64_t now_ms = UnixMillis(now_());
   if (!*record) {
     // A device with a certificate from this CA made outside enrollment: record it now.
     if (absl::Status s = registry_.RecordContact(device->device_id, device->tenant, now_ms, "", 0);
@@ -169,8 +165,8 @@ grpc::Status EnrollmentServiceImpl::Renew(grpc::ServerContext* context,
       return Refuse(grpc::StatusCode::UNAVAILABLE, std::string(s.message()));
     }
   }
-  if (absl::Status s =
-          registry_.UpdateCertificate(device->device_id, issued.serial, Millis(issued.not_after));
+  if (absl::Status s = registry_.UpdateCertificate(device->device_id, issued.serial,
+                                                   UnixMillis(issued.not_after));
       !s.ok()) {
     return Refuse(grpc::StatusCode::UNAVAILABLE, std::string(s.message()));
   }

@@ -1,8 +1,5 @@
 #include "service/identity.h"
 
-#include <algorithm>
-
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -11,14 +8,7 @@
 namespace candor::service {
 namespace {
 
-constexpr absl::string_view kScheme = "candor://";
-
-bool IsIdPart(absl::string_view part) {
-  if (part.empty() || part.size() > 64) return false;
-  return std::all_of(part.begin(), part.end(), [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  });
-}
+constexpr absl::string_view kScheme = config::kIdentityScheme;
 
 // The candor:// URIs of a verified peer certificate (none without one).
 std::vector<absl::string_view> CandorUris(const grpc::AuthContext& auth) {
@@ -31,10 +21,6 @@ std::vector<absl::string_view> CandorUris(const grpc::AuthContext& auth) {
 }
 
 }  // namespace
-
-bool IsIdentityPart(absl::string_view part) {
-  return IsIdPart(part) && part != "." && part != "..";
-}
 
 std::string RoleName(AdminRole role) {
   switch (role) {
@@ -82,10 +68,6 @@ std::string AdminUri(const AdminIdentity& admin) {
   return uri;
 }
 
-std::string DeviceUri(const DeviceIdentity& device) {
-  return std::string(kScheme) + "tenant/" + device.tenant + "/device/" + device.device_id;
-}
-
 absl::StatusOr<AdminIdentity> AdminFromAuthContext(const grpc::AuthContext& auth) {
   if (!auth.IsPeerAuthenticated()) {
     return absl::UnauthenticatedError("the admin API needs an admin client certificate");
@@ -98,14 +80,6 @@ absl::StatusOr<AdminIdentity> AdminFromAuthContext(const grpc::AuthContext& auth
         "not an admin certificate (URI SAN candor://admin/<name>/role/<role>[/tenant/<tenant>])");
   }
   return *admin;
-}
-
-std::optional<DeviceIdentity> ParseDeviceUri(absl::string_view uri) {
-  if (!absl::StartsWith(uri, kScheme)) return std::nullopt;
-  const std::vector<absl::string_view> parts = absl::StrSplit(uri.substr(kScheme.size()), '/');
-  if (parts.size() != 4 || parts[0] != "tenant" || parts[2] != "device") return std::nullopt;
-  if (!IsIdentityPart(parts[1]) || !IsIdentityPart(parts[3])) return std::nullopt;
-  return DeviceIdentity{std::string(parts[1]), std::string(parts[3])};
 }
 
 absl::StatusOr<DeviceIdentity> IdentityFromAuthContext(const grpc::AuthContext& auth) {

@@ -1,23 +1,22 @@
 #pragma once
 
-// A device's identity, taken from its TLS client certificate and nothing else: the URI SAN
-// candor://tenant/<tenant>/device/<device-id>.
+// Who is calling, taken from the TLS client certificate and nothing else: a device (URI SAN
+// candor://tenant/<tenant>/device/<device-id>, config/device_identity.h) or an admin.
 
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "config/device_identity.h"
 #include "grpcpp/security/auth_context.h"
 
 namespace candor::service {
 
-struct DeviceIdentity {
-  std::string tenant;
-  std::string device_id;
-
-  std::string ToString() const { return tenant + "/" + device_id; }
-};
+using config::DeviceIdentity;
+using config::DeviceUri;
+using config::IsIdentityPart;
+using config::ParseDeviceUri;
 
 enum class AdminRole { kMspAdmin, kTenantAdmin, kAnalyst };
 std::string RoleName(AdminRole role);  // "msp-admin", "tenant-admin", "analyst"
@@ -39,19 +38,10 @@ struct AdminIdentity {
 
 std::optional<AdminIdentity> ParseAdminUri(absl::string_view uri);
 std::string AdminUri(const AdminIdentity& admin);
-std::string DeviceUri(const DeviceIdentity& device);
-
-// Whether `part` may be a tenant, device id or admin name: 1-64 letters, digits, '-', '_',
-// '.', not "." or "..".
-bool IsIdentityPart(absl::string_view part);
 
 // The admin calling, from the verified client certificate. kPermissionDenied for a device's
 // or any other certificate, kUnauthenticated without one.
 absl::StatusOr<AdminIdentity> AdminFromAuthContext(const grpc::AuthContext& auth);
-
-// Parses "candor://tenant/<tenant>/device/<id>". Both parts are 1-64 characters of
-// letters, digits, '-', '_' and '.'. nullopt for anything else.
-std::optional<DeviceIdentity> ParseDeviceUri(absl::string_view uri);
 
 // The identity of the peer of a call authenticated with mutual TLS: exactly one candor://
 // URI SAN in the verified client certificate. kUnauthenticated otherwise.

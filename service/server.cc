@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "collectors/builtin.h"
+#include "config/keys.h"
 #include "config/read_file.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
@@ -14,11 +15,8 @@
 namespace candor::service {
 namespace {
 
-// Certificates and keys are small; anything larger is not one.
-constexpr size_t kMaxPemBytes = 256 * 1024;
-
 absl::StatusOr<std::string> ReadPem(const std::filesystem::path& path, absl::string_view what) {
-  absl::StatusOr<std::string> pem = config::ReadBoundedFile(path, kMaxPemBytes, what);
+  absl::StatusOr<std::string> pem = config::ReadBoundedFile(path, config::kMaxPemBytes, what);
   if (pem.ok() && !absl::StrContains(*pem, "-----BEGIN ")) {
     return absl::InvalidArgumentError(absl::StrCat(what, " ", path.string(), ": not a PEM file"));
   }
@@ -62,10 +60,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     if (*record && (*record)->tenant != device.tenant) {
       return absl::PermissionDeniedError("the certificate's tenant is not the device's");
     }
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    if (absl::Status s = registry.RecordContact(device.device_id, device.tenant, now_ms,
+    if (absl::Status s = registry.RecordContact(device.device_id, device.tenant,
+                                                UnixMillis(std::chrono::system_clock::now()),
                                                 hello.agent_version(), hello.policy_version());
         !s.ok()) {
       return s;

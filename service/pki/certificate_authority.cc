@@ -26,8 +26,6 @@ using config::openssl::ReadBio;
 using config::openssl::Req;
 using config::openssl::WriteBio;
 
-constexpr size_t kMaxPemBytes = 256 * 1024;
-
 std::string CertPem(X509* cert) {
   Bio out = WriteBio();
   PEM_write_bio_X509(out.get(), cert);
@@ -100,9 +98,10 @@ CertificateAuthority::~CertificateAuthority() = default;
 absl::StatusOr<std::unique_ptr<CertificateAuthority>> CertificateAuthority::Load(
     const std::filesystem::path& cert_path, const std::filesystem::path& key_path) {
   absl::StatusOr<std::string> cert_pem =
-      config::ReadBoundedFile(cert_path, kMaxPemBytes, "ca.cert");
+      config::ReadBoundedFile(cert_path, config::kMaxPemBytes, "ca.cert");
   if (!cert_pem.ok()) return cert_pem.status();
-  absl::StatusOr<std::string> key_pem = config::ReadBoundedFile(key_path, kMaxPemBytes, "ca.key");
+  absl::StatusOr<std::string> key_pem =
+      config::ReadBoundedFile(key_path, config::kMaxPemBytes, "ca.key");
   if (!key_pem.ok()) return key_pem.status();
   auto keys = std::make_unique<Keys>();
   Bio cert_in = ReadBio(*cert_pem);

@@ -4,6 +4,7 @@
 // their SHA-256), enrolled devices (certificate, revocation, last contact) and the audit
 // log of admin calls. Thread-safe; every write is one transaction.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,8 +12,15 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace candor::service {
+
+// Times in the registry are milliseconds since 1970 (UTC).
+inline int64_t UnixMillis(std::chrono::system_clock::time_point t) {
+  return absl::ToUnixMillis(absl::FromChrono(t));
+}
 
 struct TokenRecord {
   std::string hash;  // SHA-256 of the token, hex; the token itself is never stored

@@ -153,6 +153,30 @@ absl::Status Exec(sqlite3* db, const char* sql) {
   return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(db, rc, "exec");
 }
 
+// BEGIN IMMEDIATE now; ROLLBACK when it goes out of scope without a successful Commit().
+// Declared before the transaction's Statements, so they are finalized first.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db), begun_(Exec(db, "BEGIN IMMEDIATE")) {}
+  ~Transaction() {
+    if (begun_.ok() && !committed_) Exec(db_, "ROLLBACK").IgnoreError();
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  const absl::Status& begun() const { return begun_; }
+  absl::Status Commit() {
+    absl::Status s = Exec(db_, "COMMIT");
+    committed_ = s.ok();
+    return s;
+  }
+
+ private:
+  sqlite3* db_;
+  absl::Status begun_;
+  bool committed_ = false;
+};
+
 absl::string_view StatusText(v1::CheckStatus status) {
   switch (status) {
     case v1::CHECK_STATUS_PASS:
@@ -422,28 +446,25 @@ absl::StatusOr<TokenRecord> SqliteStore::FindToken(const std::string& token_hash
 absl::StatusOr<DeviceRecord> SqliteStore::EnrollDevice(const std::string& token_hash,
                                                        DeviceRecord device, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
-  auto fail = [&](absl::Status status) {
-    Exec(db_, "ROLLBACK").IgnoreError();
-    return status;
-  };
+  Transaction transaction(db_);
+  if (!transaction.begun().ok()) return transaction.begun();
   Statement token(db_, "SELECT tenant, grp, uses_left, expires_at_ms FROM tokens WHERE hash = ?1");
-  if (!token.status().ok()) return fail(token.status());
+  if (!token.status().ok()) return token.status();
   token.BindText(1, token_hash);
   const int rc = sqlite3_step(token.get());
-  if (rc == SQLITE_DONE) return fail(absl::NotFoundError("unknown enrollment token"));
-  if (rc != SQLITE_ROW) return fail(SqliteError(db_, rc, "read token"));
+  if (rc == SQLITE_DONE) return absl::NotFoundError("unknown enrollment token");
+  if (rc != SQLITE_ROW) return SqliteError(db_, rc, "read token");
   device.tenant = token.Text(0);
   device.group = token.Text(1);
   if (token.Int(3) <= now_ms) {
-    return fail(absl::FailedPreconditionError("the enrollment token has expired"));
+    return absl::FailedPreconditionError("the enrollment token has expired");
   }
   if (token.Int(2) <= 0) {
-    return fail(absl::FailedPreconditionError("the enrollment token is used up"));
+    return absl::FailedPreconditionError("the enrollment token is used up");
   }
   Statement use(db_, "UPDATE tokens SET uses_left = uses_left - 1 WHERE hash = ?1");
   use.BindText(1, token_hash);
-  if (absl::Status s = RunStep(use, "use token"); !s.ok()) return fail(s);
+  if (absl::Status s = RunStep(use, "use token"); !s.ok()) return s;
   Statement insert(db_, absl::StrCat("INSERT INTO devices (", kDeviceColumns,
                                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, '', 0)")
                             .c_str());
@@ -453,8 +474,8 @@ absl::StatusOr<DeviceRecord> SqliteStore::EnrollDevice(const std::string& token_
   insert.BindInt(4, now_ms);
   insert.BindText(5, device.cert_serial);
   insert.BindInt(6, device.cert_not_after_ms);
-  if (absl::Status s = RunStep(insert, "add device"); !s.ok()) return fail(s);
-  if (absl::Status s = Exec(db_, "COMMIT"); !s.ok()) return fail(s);
+  if (absl::Status s = RunStep(insert, "add device"); !s.ok()) return s;
+  if (absl::Status s = transaction.Commit(); !s.ok()) return s;
   device.enrolled_at_ms = now_ms;
   return device;
 }
@@ -589,23 +610,20 @@ PolicyRecord ReadPolicy(Statement& row) {
 
 absl::Status SqliteStore::AddPolicy(const PolicyRecord& policy) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
-  auto fail = [this](absl::Status s) {
-    Exec(db_, "ROLLBACK").IgnoreError();
-    return s;
-  };
+  Transaction transaction(db_);
+  if (!transaction.begun().ok()) return transaction.begun();
   {
     Statement latest(db_, "SELECT MAX(version) FROM policies WHERE tenant = ?1");
-    if (!latest.status().ok()) return fail(latest.status());
+    if (!latest.status().ok()) return latest.status();
     latest.BindText(1, policy.tenant);
     const int rc = sqlite3_step(latest.get());
-    if (rc != SQLITE_ROW) return fail(SqliteError(db_, rc, "read policy versions"));
+    if (rc != SQLITE_ROW) return SqliteError(db_, rc, "read policy versions");
     const int64_t newest = latest.Int(0);
     if (static_cast<int64_t>(policy.version) <= newest) {
-      return fail(absl::FailedPreconditionError(
+      return absl::FailedPreconditionError(
           absl::StrCat("version ", policy.version, " is not newer than version ", newest,
                        ", the newest policy of tenant ", policy.tenant,
-                       " (agents never go back to an older version; raise metadata.version)")));
+                       " (agents never go back to an older version; raise metadata.version)"));
     }
   }
   Statement insert(db_, absl::StrCat("INSERT INTO policies (", kPolicyColumns,
@@ -620,9 +638,8 @@ absl::Status SqliteStore::AddPolicy(const PolicyRecord& policy) {
   insert.BindBlob(7, policy.signature);
   insert.BindText(8, policy.pushed_by);
   insert.BindInt(9, policy.pushed_at_ms);
-  if (absl::Status s = RunStep(insert, "store policy"); !s.ok()) return fail(s);
-  if (absl::Status s = Exec(db_, "COMMIT"); !s.ok()) return fail(s);
-  return absl::OkStatus();
+  if (absl::Status s = RunStep(insert, "store policy"); !s.ok()) return s;
+  return transaction.Commit();
 }
 
 absl::StatusOr<std::vector<PolicyRecord>> SqliteStore::Policies(const std::string& tenant,
