@@ -31,6 +31,22 @@ v1::CheckStatus ToWire(collectors::CheckStatus status) {
   return v1::CHECK_STATUS_ERROR;
 }
 
+v1::Severity ToWire(config::Severity severity) {
+  switch (severity) {
+    case config::Severity::kInfo:
+      return v1::SEVERITY_INFO;
+    case config::Severity::kLow:
+      return v1::SEVERITY_LOW;
+    case config::Severity::kMedium:
+      return v1::SEVERITY_MEDIUM;
+    case config::Severity::kHigh:
+      return v1::SEVERITY_HIGH;
+    case config::Severity::kCritical:
+      return v1::SEVERITY_CRITICAL;
+  }
+  return v1::SEVERITY_UNSPECIFIED;
+}
+
 }  // namespace
 
 std::string SanitizeText(absl::string_view text, size_t max_bytes) {
@@ -85,6 +101,14 @@ v1::Event BuildEvent(absl::string_view collector_id, absl::string_view check_id,
         },
         value);
   }
+  return event;
+}
+
+v1::Event BuildCheckEvent(const config::CheckSpec& check, const collectors::CheckResult& result,
+                          Clock::TimePoint observed_at, uint64_t policy_version) {
+  v1::Event event = BuildEvent(check.collector, check.id, result, observed_at, policy_version);
+  event.set_severity(ToWire(check.severity));
+  event.set_interval_seconds(static_cast<uint32_t>(check.interval.count()));
   return event;
 }
 

@@ -5,6 +5,7 @@
 #include "agent/clock.h"
 #include "candor/v1/events.pb.h"
 #include "collectors/collector.h"
+#include "config/policy.h"
 
 namespace candor::agent {
 
@@ -14,6 +15,11 @@ namespace candor::agent {
 v1::Event BuildEvent(absl::string_view collector_id, absl::string_view check_id,
                      const collectors::CheckResult& result, Clock::TimePoint observed_at,
                      uint64_t policy_version);
+
+// BuildEvent for a policy check: also carries the check's severity and interval, which the
+// server's compliance reports need.
+v1::Event BuildCheckEvent(const config::CheckSpec& check, const collectors::CheckResult& result,
+                          Clock::TimePoint observed_at, uint64_t policy_version);
 
 // The event the agent sends when a policy file is refused: collector "agent", check
 // "policy_rejected", status ERROR, the first error as the reason and up to 20 errors as the

@@ -111,7 +111,7 @@ int RunAgent(const config::AgentConfig& config, bool once) {
       io, clock, *timer, pool, registry, host,
       [&](const config::CheckSpec& check, const collectors::CheckResult& result,
           Clock::TimePoint observed_at, uint64_t policy_version) {
-        spool_event(BuildEvent(check.collector, check.id, result, observed_at, policy_version));
+        spool_event(BuildCheckEvent(check, result, observed_at, policy_version));
       },
       std::random_device{}());
 

@@ -2,8 +2,8 @@
 # Shows Candor's main job on a fresh machine: a new installation (candor-server init: CA,
 # certificates, config) with SQLite storage in a temporary directory on loopback, a tenant
 # and an enrollment token made with candorctl, an agent that enrolls with it, runs its
-# checks once and delivers them over mutual TLS, the device list, and what the server
-# stored. Cleans up after itself.
+# checks once and delivers them over mutual TLS, the device list, a signed policy push,
+# the compliance report, and what the server stored. Cleans up after itself.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -122,6 +122,16 @@ if [ "$applied" != "1" ]; then
   echo "the agent did not apply the pushed policy" >&2
   exit 1
 fi
+
+echo "== candorctl report compliance: which devices meet the policy (high and critical checks)"
+ctl report compliance --tenant demo
+echo
+echo "== the same per device (admins only; the request is audited)"
+ctl report compliance --tenant demo --devices | sed -n '/^DEVICE/,$p'
+echo
+echo "== one device's latest results"
+ctl report device "$(ctl device list --tenant demo --format json | sed -n 's/.*"device_id": "\(.*\)".*/\1/p' | head -1)"
+echo
 
 echo "== what the server stored"
 "$build/service/candor-server" export --config "$work/install/server.yaml" --format table

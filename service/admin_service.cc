@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "config/policy.h"
 #include "config/yaml_tree.h"
+#include "service/compliance.h"
 #include "service/enrollment_service.h"
 #include "service/log.h"
 
@@ -26,6 +27,18 @@ grpc::Status FromAbsl(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
+void FillDeviceInfo(const DeviceRecord& d, v1::DeviceInfo* info) {
+  info->set_device_id(d.device_id);
+  info->set_tenant(d.tenant);
+  info->set_group(d.group);
+  info->set_enrolled_at_ms(d.enrolled_at_ms);
+  info->set_last_contact_ms(d.last_contact_ms);
+  info->set_agent_version(d.agent_version);
+  info->set_policy_version(d.policy_version);
+  info->set_certificate_expires_ms(d.cert_not_after_ms);
+  info->set_revoked_at_ms(d.revoked_at_ms.value_or(0));
+}
+
 }  // namespace
 
 struct AdminServiceImpl::Call {
@@ -36,8 +49,7 @@ struct AdminServiceImpl::Call {
 
 AdminServiceImpl::Call AdminServiceImpl::Begin(grpc::ServerContext* context,
                                                const std::string& action, const std::string& tenant,
-                                               const std::string& detail,
-                                               bool tenant_admin_allowed) {
+                                               const std::string& detail, Allowed allowed) {
   Call call;
   call.audit = AuditRecord{.at_ms = UnixMillis(now_()),
                            .actor = context->peer(),
@@ -52,8 +64,10 @@ AdminServiceImpl::Call AdminServiceImpl::Begin(grpc::ServerContext* context,
   call.admin = *admin;
   call.audit.actor = admin->ToString();
   const bool msp = admin->role == AdminRole::kMspAdmin;
-  const bool own_tenant = admin->role == AdminRole::kTenantAdmin && !tenant.empty() &&
-                          tenant == admin->tenant && tenant_admin_allowed;
+  const bool role_allowed =
+      (admin->role == AdminRole::kTenantAdmin && allowed != Allowed::kMspAdminOnly) ||
+      (admin->role == AdminRole::kAnalyst && allowed == Allowed::kTenantAdminAndAnalyst);
+  const bool own_tenant = role_allowed && !tenant.empty() && tenant == admin->tenant;
   if (!msp && !own_tenant) {
     call.refused = Status(
         grpc::StatusCode::PERMISSION_DENIED,
@@ -76,7 +90,8 @@ grpc::Status AdminServiceImpl::End(Call& call, grpc::Status status) {
 grpc::Status AdminServiceImpl::CreateTenant(grpc::ServerContext* context,
                                             const v1::CreateTenantRequest* request,
                                             v1::CreateTenantResponse*) {
-  Call call = Begin(context, "tenant.create", request->tenant(), request->tenant(), false);
+  Call call =
+      Begin(context, "tenant.create", request->tenant(), request->tenant(), Allowed::kMspAdminOnly);
   if (!call.refused.ok()) return End(call, call.refused);
   if (!IsIdentityPart(request->tenant())) {
     return End(call, Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -90,7 +105,7 @@ grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
                                            v1::CreateTokenResponse* response) {
   const std::string detail = absl::StrCat("group=", request->group(), " uses=", request->uses(),
                                           " ttl=", request->ttl_seconds(), "s");
-  Call call = Begin(context, "token.create", request->tenant(), detail, true);
+  Call call = Begin(context, "token.create", request->tenant(), detail, Allowed::kTenantAdmin);
   if (!call.refused.ok()) return End(call, call.refused);
   if (!request->group().empty() && !IsIdentityPart(request->group())) {
     return End(call, Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -128,21 +143,12 @@ grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
 grpc::Status AdminServiceImpl::ListDevices(grpc::ServerContext* context,
                                            const v1::ListDevicesRequest* request,
                                            v1::ListDevicesResponse* response) {
-  Call call = Begin(context, "device.list", request->tenant(), "", true);
+  Call call = Begin(context, "device.list", request->tenant(), "", Allowed::kTenantAdmin);
   if (!call.refused.ok()) return End(call, call.refused);
   absl::StatusOr<std::vector<DeviceRecord>> devices = registry_.Devices(request->tenant());
   if (!devices.ok()) return End(call, FromAbsl(devices.status()));
   for (const DeviceRecord& d : *devices) {
-    v1::DeviceInfo* info = response->add_devices();
-    info->set_device_id(d.device_id);
-    info->set_tenant(d.tenant);
-    info->set_group(d.group);
-    info->set_enrolled_at_ms(d.enrolled_at_ms);
-    info->set_last_contact_ms(d.last_contact_ms);
-    info->set_agent_version(d.agent_version);
-    info->set_policy_version(d.policy_version);
-    info->set_certificate_expires_ms(d.cert_not_after_ms);
-    info->set_revoked_at_ms(d.revoked_at_ms.value_or(0));
+    FillDeviceInfo(d, response->add_devices());
   }
   return End(call, grpc::Status::OK);
 }
@@ -154,7 +160,7 @@ grpc::Status AdminServiceImpl::RevokeDevice(grpc::ServerContext* context,
   // as unknown, so tenants cannot learn of each other's devices.
   absl::StatusOr<std::optional<DeviceRecord>> device = registry_.Device(request->device_id());
   const std::string tenant = device.ok() && *device ? (*device)->tenant : "";
-  Call call = Begin(context, "device.revoke", tenant, request->device_id(), true);
+  Call call = Begin(context, "device.revoke", tenant, request->device_id(), Allowed::kTenantAdmin);
   if (!device.ok()) return End(call, FromAbsl(device.status()));
   const grpc::Status unknown =
       Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no device ", request->device_id()));
@@ -176,7 +182,7 @@ grpc::Status AdminServiceImpl::RevokeDevice(grpc::ServerContext* context,
 grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
                                          const v1::ListAuditRequest* request,
                                          v1::ListAuditResponse* response) {
-  Call call = Begin(context, "audit.list", request->tenant(), "", true);
+  Call call = Begin(context, "audit.list", request->tenant(), "", Allowed::kTenantAdmin);
   if (!call.refused.ok()) return End(call, call.refused);
   const uint32_t limit =
       request->limit() == 0 ? kDefaultAuditLimit : std::min(request->limit(), kMaxAuditLimit);
@@ -210,7 +216,7 @@ grpc::Status AdminServiceImpl::PushPolicy(grpc::ServerContext* context,
   const v1::SignedPolicy& signed_policy = request->policy();
   const std::string detail =
       absl::StrCat("group=", signed_policy.group(), " key=", signed_policy.key_id().substr(0, 16));
-  Call call = Begin(context, "policy.push", request->tenant(), detail, true);
+  Call call = Begin(context, "policy.push", request->tenant(), detail, Allowed::kTenantAdmin);
   if (!call.refused.ok()) return End(call, call.refused);
   auto invalid = [&](absl::string_view why) {
     return End(call, Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(why)));
@@ -261,7 +267,7 @@ grpc::Status AdminServiceImpl::PushPolicy(grpc::ServerContext* context,
 grpc::Status AdminServiceImpl::ListPolicies(grpc::ServerContext* context,
                                             const v1::ListPoliciesRequest* request,
                                             v1::ListPoliciesResponse* response) {
-  Call call = Begin(context, "policy.list", request->tenant(), "", true);
+  Call call = Begin(context, "policy.list", request->tenant(), "", Allowed::kTenantAdmin);
   if (!call.refused.ok()) return End(call, call.refused);
   absl::StatusOr<std::vector<PolicyRecord>> records = registry_.Policies(request->tenant(), false);
   if (!records.ok()) return End(call, FromAbsl(records.status()));
@@ -275,6 +281,48 @@ grpc::Status AdminServiceImpl::ListPolicies(grpc::ServerContext* context,
     info->set_pushed_by(r.pushed_by);
     info->set_pushed_at_ms(r.pushed_at_ms);
   }
+  return End(call, grpc::Status::OK);
+}
+
+grpc::Status AdminServiceImpl::ReportCompliance(grpc::ServerContext* context,
+                                                const v1::ComplianceReportRequest* request,
+                                                v1::ComplianceReport* response) {
+  const std::string detail =
+      absl::StrCat("group=", request->group(), " devices=", request->devices() ? "yes" : "no");
+  Call call = Begin(context, "report.compliance", request->tenant(), detail,
+                    request->devices() ? Allowed::kTenantAdmin : Allowed::kTenantAdminAndAnalyst);
+  if (!call.refused.ok()) return End(call, call.refused);
+  if (!request->group().empty() && !IsIdentityPart(request->group())) {
+    return End(call, Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "a group name is 1-64 letters, digits, '-', '_' or '.'"));
+  }
+  absl::StatusOr<v1::ComplianceReport> report =
+      BuildComplianceReport(registry_, events_, *request, UnixMillis(now_()));
+  if (!report.ok()) return End(call, FromAbsl(report.status()));
+  *response = std::move(*report);
+  return End(call, grpc::Status::OK);
+}
+
+grpc::Status AdminServiceImpl::ReportDevice(grpc::ServerContext* context,
+                                            const v1::DeviceReportRequest* request,
+                                            v1::DeviceReport* response) {
+  // As with revocation, a device of a tenant the caller does not cover is "no device".
+  absl::StatusOr<std::optional<DeviceRecord>> device = registry_.Device(request->device_id());
+  const std::string tenant = device.ok() && *device ? (*device)->tenant : "";
+  Call call = Begin(context, "report.device", tenant, request->device_id(), Allowed::kTenantAdmin);
+  if (!device.ok()) return End(call, FromAbsl(device.status()));
+  const grpc::Status unknown =
+      Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no device ", request->device_id()));
+  if (!call.admin) return End(call, call.refused);
+  if (!*device) return End(call, unknown);
+  if (!call.refused.ok()) {
+    return End(call, call.admin->CoversTenant(tenant) ? call.refused : unknown);
+  }
+  absl::StatusOr<v1::DeviceReport> report =
+      BuildDeviceReport(events_, **device, UnixMillis(now_()));
+  if (!report.ok()) return End(call, FromAbsl(report.status()));
+  *response = std::move(*report);
+  FillDeviceInfo(**device, response->mutable_device());
   return End(call, grpc::Status::OK);
 }
 

@@ -5,7 +5,7 @@
 // audit log whether it was allowed or not.
 //   msp-admin     everything, every tenant
 //   tenant-admin  tokens, devices, policies and the audit log of their own tenant
-//   analyst       nothing here (aggregate reports only, with issue 9's report API)
+//   analyst       aggregate compliance reports of their own tenant only
 
 #include <chrono>
 #include <functional>
@@ -15,6 +15,7 @@
 #include "service/agent_stream.h"
 #include "service/identity.h"
 #include "service/policy_distribution.h"
+#include "service/storage/event_store.h"
 #include "service/storage/registry_store.h"
 
 namespace candor::service {
@@ -25,9 +26,11 @@ class AdminServiceImpl final : public v1::AdminService::Service {
 
   // `streams` closes a revoked device's open streams; `policies` stores and sends pushed
   // policies, which are validated against `catalog` (the agent's).
-  AdminServiceImpl(RegistryStore& registry, StreamTracker& streams, PolicyDistribution& policies,
-                   config::CollectorCatalog catalog, std::function<Clock::time_point()> now)
+  AdminServiceImpl(RegistryStore& registry, EventStore& events, StreamTracker& streams,
+                   PolicyDistribution& policies, config::CollectorCatalog catalog,
+                   std::function<Clock::time_point()> now)
       : registry_(registry),
+        events_(events),
         streams_(streams),
         policies_(policies),
         catalog_(std::move(catalog)),
@@ -47,16 +50,24 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                           v1::PushPolicyResponse* response) override;
   grpc::Status ListPolicies(grpc::ServerContext* context, const v1::ListPoliciesRequest* request,
                             v1::ListPoliciesResponse* response) override;
+  grpc::Status ReportCompliance(grpc::ServerContext* context,
+                                const v1::ComplianceReportRequest* request,
+                                v1::ComplianceReport* response) override;
+  grpc::Status ReportDevice(grpc::ServerContext* context, const v1::DeviceReportRequest* request,
+                            v1::DeviceReport* response) override;
 
  private:
+  // Who besides msp-admins may make a call, for their own tenant.
+  enum class Allowed { kMspAdminOnly, kTenantAdmin, kTenantAdminAndAnalyst };
   // The caller, if it may act on `tenant` ("" = every tenant) as `action` needs; the refusal
   // otherwise, audited.
   struct Call;
   Call Begin(grpc::ServerContext* context, const std::string& action, const std::string& tenant,
-             const std::string& detail, bool tenant_admin_allowed);
+             const std::string& detail, Allowed allowed);
   grpc::Status End(Call& call, grpc::Status status);
 
   RegistryStore& registry_;
+  EventStore& events_;
   StreamTracker& streams_;
   PolicyDistribution& policies_;
   const config::CollectorCatalog catalog_;

@@ -17,6 +17,7 @@ constexpr size_t kMaxIdBytes = 64;
 constexpr size_t kMaxTextBytes = 1024;
 constexpr int kMaxFacts = 64;
 constexpr int kMaxListItems = 256;
+constexpr uint32_t kMaxIntervalSeconds = 30 * 86400;  // config::kMaxInterval
 
 bool IsIdentifier(absl::string_view id) {
   if (id.empty() || id.size() > kMaxIdBytes) return false;
@@ -46,6 +47,14 @@ absl::Status ValidateEvent(const v1::Event& event) {
   if (!v1::CheckStatus_IsValid(event.status()) || event.status() == v1::CHECK_STATUS_UNSPECIFIED) {
     return absl::InvalidArgumentError(
         absl::StrCat("event ", seq, ": unknown status ", static_cast<int>(event.status())));
+  }
+  if (!v1::Severity_IsValid(event.severity())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event ", seq, ": unknown severity ", static_cast<int>(event.severity())));
+  }
+  if (event.interval_seconds() > kMaxIntervalSeconds) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event ", seq, ": interval longer than the policy language allows"));
   }
   if (absl::Status s = CheckText(event.reason(), "reason", seq); !s.ok()) return s;
   if (!event.has_observed_at() || event.observed_at().nanos() < 0 ||

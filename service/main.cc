@@ -25,8 +25,11 @@ namespace {
 constexpr const char* kUsage =
     "Usage:\n"
     "  candor-server --config FILE            run the server\n"
-    "  candor-server export --config FILE [--format jsonl|table]\n"
-    "                                         print the stored events\n"
+    "  candor-server export --config FILE [--format jsonl|table] [--since T]\n"
+    "                                         print the stored events; with --since\n"
+    "                                         (2026-11-22T08:00:00Z, or 24h ago) only\n"
+    "                                         those received since, as JSON lines in\n"
+    "                                         the order received (for a SIEM)\n"
     "  candor-server init --dir DIR [--host NAME ...] [--listen HOST:PORT] [--admin NAME]\n"
     "                                         make a new installation: CA, server and\n"
     "                                         msp-admin certificates, server.yaml\n"
@@ -74,11 +77,19 @@ int RunServer(const std::string& config_path) {
   return 0;
 }
 
-int RunExport(const std::string& config_path, const std::string& format) {
+int RunExport(const std::string& config_path, const std::string& format,
+              const std::optional<std::string>& since) {
+  std::optional<int64_t> since_ms;
+  if (since) {
+    absl::StatusOr<int64_t> parsed =
+        cs::ParseSince(*since, cs::UnixMillis(std::chrono::system_clock::now()));
+    if (!parsed.ok()) return Fail(parsed.status().message());
+    since_ms = *parsed;
+  }
   cs::ExportFormat export_format;
-  if (format == "jsonl") {
+  if (format == "jsonl" || (format.empty() && since)) {
     export_format = cs::ExportFormat::kJsonLines;
-  } else if (format == "table") {
+  } else if (format == "table" || format.empty()) {
     export_format = cs::ExportFormat::kTable;
   } else {
     return Fail(absl::StrCat("--format: expected jsonl or table, got \"", format, "\""));
@@ -90,7 +101,7 @@ int RunExport(const std::string& config_path, const std::string& format) {
   absl::StatusOr<std::unique_ptr<cs::SqliteStore>> store =
       cs::SqliteStore::Open(config->storage, options);
   if (!store.ok()) return Fail(store.status().message());
-  if (absl::Status s = cs::ExportEvents(**store, export_format, std::cout); !s.ok()) {
+  if (absl::Status s = cs::ExportEvents(**store, export_format, std::cout, since_ms); !s.ok()) {
     return Fail(s.message());
   }
   return 0;
@@ -192,8 +203,9 @@ int main(int argc, char** argv) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")("version", "print the version")(
       "config,c", po::value<std::string>(), "server config file (YAML)")(
-      "format", po::value<std::string>()->default_value(is_export ? "table" : ""),
-      "export only: jsonl or table");
+      "format", po::value<std::string>()->default_value(""),
+      "export only: jsonl or table (default: table; jsonl with --since)")(
+      "since", po::value<std::string>(), "export only: events received since this time");
   po::variables_map vars;
   try {
     po::store(po::command_line_parser(args).options(options).run(), vars);
@@ -215,9 +227,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string config_path = vars["config"].as<std::string>();
-  if (is_export) return RunExport(config_path, vars["format"].as<std::string>());
-  if (!vars["format"].as<std::string>().empty()) {
-    std::cerr << "candor-server: --format belongs to the export command\n";
+  if (is_export) {
+    return RunExport(
+        config_path, vars["format"].as<std::string>(),
+        vars.count("since") ? std::optional(vars["since"].as<std::string>()) : std::nullopt);
+  }
+  if (!vars["format"].as<std::string>().empty() || vars.count("since")) {
+    std::cerr << "candor-server: --format and --since belong to the export command\n";
     return 2;
   }
   return RunServer(config_path);

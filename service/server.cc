@@ -38,6 +38,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
       SqliteStore::Open(config.storage, SqliteStore::Options{});
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
+  server->pruner_ = std::make_unique<RetentionPruner>(
+      *server->store_, config.retention, [] { return std::chrono::system_clock::now(); });
   server->limiter_ = std::make_unique<RateLimiter>(
       RateLimiter::Limit{.per_second = static_cast<double>(config.device_limits.events_per_second),
                          .burst = static_cast<double>(config.device_limits.burst)},
@@ -88,7 +90,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
         [] { return std::chrono::system_clock::now(); }, [] { return RateLimiter::Clock::now(); });
   }
   server->admin_service_ = std::make_unique<AdminServiceImpl>(
-      registry, server->tracker_, policies, collectors::BuiltinCatalog(),
+      registry, *server->store_, server->tracker_, policies, collectors::BuiltinCatalog(),
       [] { return std::chrono::system_clock::now(); });
 
   // A client certificate, when one is presented, must be issued by tls.client_ca. Agent and

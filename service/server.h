@@ -16,6 +16,7 @@
 #include "service/pki/certificate_authority.h"
 #include "service/policy_distribution.h"
 #include "service/rate_limiter.h"
+#include "service/retention.h"
 #include "service/server_config.h"
 #include "service/storage/sqlite_store.h"
 
@@ -46,6 +47,7 @@ class Server {
   std::unique_ptr<CertificateAuthority> ca_;  // with enrollment
   std::unique_ptr<EnrollmentServiceImpl> enrollment_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
+  std::unique_ptr<RetentionPruner> pruner_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   bool stopped_ = false;

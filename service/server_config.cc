@@ -33,6 +33,10 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::filesystem::path& path)
     tls.Finish();
   }
   if (auto v = top.Path("storage", base, Presence::kRequired)) server.storage = *v;
+  if (auto v = top.Duration("retention", std::chrono::hours(24), std::chrono::hours(24 * 3660),
+                            Presence::kOptional)) {
+    server.retention = *v;
+  }
   if (const YamlNode* node = top.Get("enrollment", Presence::kOptional)) {
     MapReader enrollment(*node, "enrollment", diag);
     server.enrollment.enabled = true;

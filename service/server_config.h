@@ -38,6 +38,9 @@ struct ServerConfig {
   EnrollmentSettings enrollment;
   std::filesystem::path storage;  // SQLite database file
   DeviceLimits device_limits;
+  // How long event history is kept (reports use each device's latest results, kept
+  // regardless).
+  std::chrono::seconds retention{90 * 86400};
 };
 
 // Relative paths are taken relative to the config file's directory. Every problem is

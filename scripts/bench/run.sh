@@ -13,7 +13,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCANDOR_BENCH=ON -DCANDOR_BUILD_TESTS=OFF \
   "${launcher[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target bench_policy_load bench_schedule_hour bench_spool \
-  bench_delivery bench_store bench_patch bench_policy_push
+  bench_delivery bench_store bench_patch bench_policy_push bench_report
 
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r)"
 echo "== policy of 1,000 checks: load and validate, against yaml-cpp's plain load"
@@ -31,3 +31,5 @@ echo "== patch_level against apt list --upgradable"
 "$build/scripts/bench/bench_patch"
 echo "== policy push to 1,000 connected agents (simulated, one process), 5 pushes"
 "$build/scripts/bench/bench_policy_push" "$build/bench-push" 1000 5 2>/dev/null
+echo "== compliance report: 10,000 devices x 50 checks x 2 rounds of history, SQLite"
+"$build/scripts/bench/bench_report" "$build/bench-report" 10000 50 2

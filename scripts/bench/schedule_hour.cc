@@ -64,9 +64,7 @@ int main() {
       io, clock, timer, pool, registry, host,
       [&](const candor::config::CheckSpec& check, const candor::collectors::CheckResult& result,
           Clock::TimePoint observed, uint64_t version) {
-        if ((*spool)
-                ->Append(ca::BuildEvent(check.collector, check.id, result, observed, version))
-                .ok() &&
+        if ((*spool)->Append(ca::BuildCheckEvent(check, result, observed, version)).ok() &&
             (*spool)->Sync().ok()) {
           ++events;
         }

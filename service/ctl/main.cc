@@ -21,6 +21,7 @@
 #include "config/yaml_tree.h"
 #include "nlohmann/json.hpp"
 #include "service/ctl/admin_client.h"
+#include "service/ctl/report_format.h"
 
 namespace po = boost::program_options;
 
@@ -47,6 +48,14 @@ constexpr const char* kUsage =
     "                                             connect\n"
     "  policy list --tenant T [--format table|json]\n"
     "                                             the versions pushed, newest first\n"
+    "  report compliance [--tenant T] [--group G] [--devices] [--format table|json|csv]\n"
+    "                                             per check: devices passing, failing, not\n"
+    "                                             applicable, in error, stale; the share of\n"
+    "                                             compliant devices. Without --tenant: every\n"
+    "                                             tenant (msp-admin). --devices adds each\n"
+    "                                             device's verdict (admins only, audited)\n"
+    "  report device DEVICE_ID [--format table|json|csv]\n"
+    "                                             every check's latest result (audited)\n"
     "\n"
     "CONNECTION (or the environment variables in brackets):\n"
     "  --server HOST:PORT [CANDOR_SERVER]  --ca FILE [CANDOR_CA]\n"
@@ -262,6 +271,34 @@ int PolicyList(candor::v1::AdminService::Stub& stub, const std::string& tenant,
   return 0;
 }
 
+int ReportCompliance(candor::v1::AdminService::Stub& stub, const std::string& tenant,
+                     const std::string& group, bool devices, candor::ctl::ReportFormat format) {
+  candor::v1::ComplianceReportRequest request;
+  request.set_tenant(tenant);
+  request.set_group(group);
+  request.set_devices(devices);
+  candor::v1::ComplianceReport report;
+  grpc::ClientContext context;
+  if (grpc::Status s = stub.ReportCompliance(WithDeadline(context), request, &report); !s.ok()) {
+    return Refused(s);
+  }
+  candor::ctl::PrintComplianceReport(report, format, std::cout);
+  return 0;
+}
+
+int ReportDevice(candor::v1::AdminService::Stub& stub, const std::string& device_id,
+                 candor::ctl::ReportFormat format) {
+  candor::v1::DeviceReportRequest request;
+  request.set_device_id(device_id);
+  candor::v1::DeviceReport report;
+  grpc::ClientContext context;
+  if (grpc::Status s = stub.ReportDevice(WithDeadline(context), request, &report); !s.ok()) {
+    return Refused(s);
+  }
+  candor::ctl::PrintDeviceReport(report, format, std::cout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -285,7 +322,8 @@ int main(int argc, char** argv) {
       "group", po::value<std::string>()->default_value(""))("uses", po::value<int64_t>())(
       "ttl", po::value<std::string>())("limit", po::value<int64_t>()->default_value(100))(
       "format", po::value<std::string>()->default_value("table"))("out", po::value<std::string>())(
-      "key", po::value<std::string>())("command", po::value<std::vector<std::string>>());
+      "key", po::value<std::string>())("devices", po::bool_switch())(
+      "command", po::value<std::vector<std::string>>());
   po::positional_options_description positional;
   positional.add("command", -1);
   po::variables_map vars;
@@ -300,7 +338,13 @@ int main(int argc, char** argv) {
                                                : std::vector<std::string>{};
   if (command.empty()) return Usage("no command");
   const std::string format = vars["format"].as<std::string>();
-  if (format != "table" && format != "json") return Usage("--format: expected table or json");
+  const bool is_report = command[0] == "report";
+  if (!is_report && format != "table" && format != "json") {
+    return Usage("--format: expected table or json");
+  }
+  const absl::StatusOr<candor::ctl::ReportFormat> report_format =
+      candor::ctl::ParseReportFormat(format);
+  if (!report_format.ok()) return Usage(std::string(report_format.status().message()));
   auto option = [&](const char* name, const char* env) {
     return vars.count(name) ? vars[name].as<std::string>() : Env(env);
   };
@@ -326,9 +370,16 @@ int main(int argc, char** argv) {
     return Usage("policy push FILE --tenant T [--group G] --key SIGNING_KEY");
   }
   if (verb == "policy list" && tenant.empty()) return Usage("policy list --tenant T");
+  if (verb == "report device" && command.size() != 3) return Usage("report device DEVICE_ID");
+  if (verb == "report compliance" && command.size() != 2) {
+    return Usage("report compliance [--tenant T] [--group G] [--devices]");
+  }
+  if (vars["devices"].as<bool>() && verb != "report compliance") {
+    return Usage("--devices belongs to report compliance");
+  }
   if (verb != "tenant create" && verb != "token create" && verb != "device list" &&
       verb != "device revoke" && verb != "policy push" && verb != "policy list" &&
-      command[0] != "audit") {
+      verb != "report compliance" && verb != "report device" && command[0] != "audit") {
     return Usage("unknown command \"" + verb + "\"");
   }
 
@@ -377,6 +428,11 @@ int main(int argc, char** argv) {
                       vars["key"].as<std::string>());
   }
   if (verb == "policy list") return PolicyList(**stub, tenant, format);
+  if (verb == "report compliance") {
+    return ReportCompliance(**stub, tenant, vars["group"].as<std::string>(),
+                            vars["devices"].as<bool>(), *report_format);
+  }
+  if (verb == "report device") return ReportDevice(**stub, command[2], *report_format);
   if (verb == "device revoke") {
     candor::v1::RevokeDeviceRequest request;
     request.set_device_id(command[2]);

@@ -33,6 +33,27 @@ struct StoredEvent {
   uint64_t policy_version = 0;
 };
 
+// A device's latest result of one check, as compliance reports read it.
+struct LatestResult {
+  std::string tenant;
+  std::string device_id;
+  std::string check_id;
+  std::string collector;
+  std::string status;  // as in StoredEvent
+  int severity = 0;    // v1::Severity; 0: not given (agents before 0.9)
+  int64_t interval_seconds = 0;
+  std::string reason;
+  int64_t observed_at_ms = 0;
+  int64_t received_at_ms = 0;
+  uint64_t policy_version = 0;
+};
+
+// Which devices' latest results to read.
+struct ResultFilter {
+  std::string tenant;     // empty: every tenant
+  std::string device_id;  // empty: every device
+};
+
 // A validated batch with what storing it needs computed ahead, off the writer thread.
 struct PreparedBatch {
   v1::EventBatch batch;
@@ -73,6 +94,30 @@ class EventStore {
 
   // Calls `visit` for every stored event, ordered by tenant, device and seq.
   virtual absl::Status ForEachEvent(const std::function<void(const StoredEvent&)>& visit) = 0;
+  // Calls `visit` for every event received at or after `received_since_ms`, in the order
+  // they were received (then device and seq): what a SIEM pulling every few minutes wants.
+  virtual absl::Status ForEachEventSince(int64_t received_since_ms,
+                                         const std::function<void(const StoredEvent&)>& visit) = 0;
+
+  // Besides the events, the store keeps each device's latest result per policy check
+  // (events of collector "agent" are the agent's own notices, not checks), updated in the
+  // same transaction as the events. Calls `visit` for those matching `filter`, ordered by
+  // tenant, device and check; whether a device is revoked or in a group is the registry's
+  // to say (reports take the devices from there).
+  virtual absl::Status ForEachLatestResult(
+      const ResultFilter& filter, const std::function<void(const LatestResult&)>& visit) = 0;
+
+  // History retention: deletes events received before `received_before_ms` (latest
+  // results stay). Returns how many were deleted.
+  virtual absl::StatusOr<uint64_t> PruneEvents(int64_t received_before_ms) = 0;
 };
+
+// The newest event of each (device, check) among `batches`, leaving out the agent's own
+// notices (collector "agent"): what a store records as latest results.
+struct LatestOfCheck {
+  const DeviceIdentity* device;
+  const v1::Event* event;
+};
+std::vector<LatestOfCheck> LatestPerCheck(absl::Span<const EventStore::BatchToStore> batches);
 
 }  // namespace candor::service

@@ -81,6 +81,30 @@ CREATE TABLE policies (
   PRIMARY KEY (tenant, version)
 );
 )sql",
+    // 4: each device's latest result per check, for compliance reports; events by the time
+    // they were received, for export --since and history retention.
+    R"sql(
+CREATE TABLE check_results (
+  tenant         TEXT    NOT NULL,
+  device_id      TEXT    NOT NULL,
+  check_id       TEXT    NOT NULL,
+  collector      TEXT    NOT NULL,
+  status         TEXT    NOT NULL,
+  severity       INTEGER NOT NULL,
+  interval_s     INTEGER NOT NULL,
+  reason         TEXT    NOT NULL,
+  observed_at_ms INTEGER NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  policy_version INTEGER NOT NULL,
+  seq            INTEGER NOT NULL,
+  PRIMARY KEY (tenant, device_id, check_id)
+) WITHOUT ROWID;
+INSERT INTO check_results
+  SELECT tenant, device_id, check_id, collector, status, 0, 0, reason, observed_at_ms,
+         received_at_ms, policy_version, MAX(seq)
+  FROM events WHERE collector != 'agent' GROUP BY tenant, device_id, check_id;
+CREATE INDEX events_by_received ON events (received_at_ms);
+)sql",
 };
 
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
@@ -229,6 +253,7 @@ SqliteStore::SqliteStore(sqlite3* db) : db_(db) {}
 
 SqliteStore::~SqliteStore() {
   insert_.reset();  // finalized before the connection closes
+  upsert_.reset();
   sqlite3_close(db_);
 }
 
@@ -303,8 +328,51 @@ absl::Status SqliteStore::StoreBatches(absl::Span<const BatchToStore> batches,
   }
   sqlite3_reset(insert.get());
   sqlite3_clear_bindings(insert.get());
+  if (status.ok()) status = UpsertLatest(batches, received_ms);
   if (status.ok()) status = Exec(db_, "COMMIT");
   if (!status.ok()) Exec(db_, "ROLLBACK").IgnoreError();
+  return status;
+}
+
+absl::Status SqliteStore::UpsertLatest(absl::Span<const BatchToStore> batches,
+                                       int64_t received_ms) {
+  if (upsert_ == nullptr) {
+    upsert_ = std::make_unique<Statement>(
+        db_,
+        "INSERT INTO check_results (tenant, device_id, check_id, collector, status, severity, "
+        "interval_s, reason, observed_at_ms, received_at_ms, policy_version, seq) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+        "ON CONFLICT (tenant, device_id, check_id) DO UPDATE SET collector = excluded.collector, "
+        "status = excluded.status, severity = excluded.severity, interval_s = excluded.interval_s, "
+        "reason = excluded.reason, observed_at_ms = excluded.observed_at_ms, "
+        "received_at_ms = excluded.received_at_ms, policy_version = excluded.policy_version, "
+        "seq = excluded.seq WHERE excluded.seq > check_results.seq");
+  }
+  Statement& upsert = *upsert_;
+  if (!upsert.status().ok()) return upsert.status();
+  absl::Status status;
+  for (const LatestOfCheck& latest : LatestPerCheck(batches)) {
+    const v1::Event& event = *latest.event;
+    sqlite3_reset(upsert.get());
+    upsert.BindStaticText(1, latest.device->tenant);
+    upsert.BindStaticText(2, latest.device->device_id);
+    upsert.BindStaticText(3, event.check_id());
+    upsert.BindStaticText(4, event.collector());
+    upsert.BindStaticText(5, StatusText(event.status()));
+    upsert.BindInt(6, event.severity());
+    upsert.BindInt(7, event.interval_seconds());
+    upsert.BindStaticText(8, event.reason());
+    upsert.BindInt(9, ToMillis(event.observed_at()));
+    upsert.BindInt(10, received_ms);
+    upsert.BindInt(11, static_cast<int64_t>(event.policy_version()));
+    upsert.BindInt(12, static_cast<int64_t>(event.seq()));
+    if (const int rc = sqlite3_step(upsert.get()); rc != SQLITE_DONE) {
+      status = SqliteError(db_, rc, "record latest result");
+      break;
+    }
+  }
+  sqlite3_reset(upsert.get());
+  sqlite3_clear_bindings(upsert.get());
   return status;
 }
 
@@ -324,6 +392,22 @@ absl::Status SqliteStore::ForEachEvent(const std::function<void(const StoredEven
                    "SELECT tenant, device_id, seq, collector, check_id, status, reason, facts, "
                    "observed_at_ms, received_at_ms, policy_version FROM events "
                    "ORDER BY tenant, device_id, seq");
+  return VisitEvents(select, visit);
+}
+
+absl::Status SqliteStore::ForEachEventSince(int64_t received_since_ms,
+                                            const std::function<void(const StoredEvent&)>& visit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement select(db_,
+                   "SELECT tenant, device_id, seq, collector, check_id, status, reason, facts, "
+                   "observed_at_ms, received_at_ms, policy_version FROM events "
+                   "WHERE received_at_ms >= ?1 ORDER BY received_at_ms, device_id, seq");
+  select.BindInt(1, received_since_ms);
+  return VisitEvents(select, visit);
+}
+
+absl::Status SqliteStore::VisitEvents(Statement& select,
+                                      const std::function<void(const StoredEvent&)>& visit) {
   if (!select.status().ok()) return select.status();
   int rc;
   while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
@@ -342,6 +426,60 @@ absl::Status SqliteStore::ForEachEvent(const std::function<void(const StoredEven
     visit(event);
   }
   return rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(db_, rc, "read events");
+}
+
+absl::Status SqliteStore::ForEachLatestResult(
+    const ResultFilter& filter, const std::function<void(const LatestResult&)>& visit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Only the conditions asked for, so SQLite walks the (tenant, device, check) key.
+  std::string sql =
+      "SELECT tenant, device_id, check_id, collector, status, severity, interval_s, reason, "
+      "observed_at_ms, received_at_ms, policy_version FROM check_results";
+  if (!filter.tenant.empty()) sql += " WHERE tenant = ?1";
+  if (!filter.device_id.empty()) sql += filter.tenant.empty() ? " WHERE" : " AND";
+  if (!filter.device_id.empty()) sql += " device_id = ?2";
+  sql += " ORDER BY tenant, device_id, check_id";
+  Statement select(db_, sql.c_str());
+  if (!select.status().ok()) return select.status();
+  if (!filter.tenant.empty()) select.BindText(1, filter.tenant);
+  if (!filter.device_id.empty()) select.BindText(2, filter.device_id);
+  int rc;
+  LatestResult row;
+  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+    row.tenant = select.Text(0);
+    row.device_id = select.Text(1);
+    row.check_id = select.Text(2);
+    row.collector = select.Text(3);
+    row.status = select.Text(4);
+    row.severity = static_cast<int>(select.Int(5));
+    row.interval_seconds = select.Int(6);
+    row.reason = select.Text(7);
+    row.observed_at_ms = select.Int(8);
+    row.received_at_ms = select.Int(9);
+    row.policy_version = static_cast<uint64_t>(select.Int(10));
+    visit(row);
+  }
+  return rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(db_, rc, "read latest results");
+}
+
+absl::StatusOr<uint64_t> SqliteStore::PruneEvents(int64_t received_before_ms) {
+  // In slices, so ingest waits for at most one slice; each device's newest event stays, so
+  // the seq a reconnecting agent is told was stored never goes back.
+  constexpr int kSlice = 5000;
+  uint64_t deleted = 0;
+  while (true) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Statement prune(db_,
+                    "DELETE FROM events WHERE (device_id, seq) IN ("
+                    "SELECT device_id, seq FROM events e WHERE received_at_ms < ?1 AND seq < "
+                    "(SELECT MAX(seq) FROM events x WHERE x.device_id = e.device_id) LIMIT ?2)");
+    prune.BindInt(1, received_before_ms);
+    prune.BindInt(2, kSlice);
+    if (absl::Status s = RunStep(prune, "prune events"); !s.ok()) return s;
+    const int changes = sqlite3_changes(db_);
+    deleted += static_cast<uint64_t>(changes);
+    if (changes < kSlice) return deleted;
+  }
 }
 
 }  // namespace candor::service

@@ -41,6 +41,11 @@ class SqliteStore final : public EventStore, public RegistryStore {
                                       Clock::time_point received_at) override;
   absl::StatusOr<uint64_t> HighestSeq(const DeviceIdentity& device) override;
   absl::Status ForEachEvent(const std::function<void(const StoredEvent&)>& visit) override;
+  absl::Status ForEachEventSince(int64_t received_since_ms,
+                                 const std::function<void(const StoredEvent&)>& visit) override;
+  absl::Status ForEachLatestResult(const ResultFilter& filter,
+                                   const std::function<void(const LatestResult&)>& visit) override;
+  absl::StatusOr<uint64_t> PruneEvents(int64_t received_before_ms) override;
 
   absl::Status CreateTenant(const std::string& tenant, int64_t now_ms) override;
   absl::StatusOr<bool> TenantExists(const std::string& tenant) override;
@@ -68,10 +73,14 @@ class SqliteStore final : public EventStore, public RegistryStore {
   absl::Status RunStep(Statement& statement, absl::string_view what);
   explicit SqliteStore(sqlite3* db);
   absl::Status Migrate();
+  absl::Status VisitEvents(Statement& select, const std::function<void(const StoredEvent&)>& visit);
+  // Records the newest event of each (device, check) in `batches` as its latest result.
+  absl::Status UpsertLatest(absl::Span<const BatchToStore> batches, int64_t received_ms);
 
   std::mutex mu_;
   sqlite3* db_;
   std::unique_ptr<Statement> insert_;  // prepared once, reused for every batch
+  std::unique_ptr<Statement> upsert_;
 };
 
 }  // namespace candor::service

@@ -32,6 +32,27 @@ TEST(EventBuilderTest, CopiesTheResultAndTime) {
   EXPECT_EQ(event.facts().at("backend").text(), "nftables");
 }
 
+TEST(EventBuilderTest, CheckEventsCarrySeverityAndInterval) {
+  config::CheckSpec check;
+  check.id = "disk";
+  check.collector = "disk_encryption";
+  check.severity = config::Severity::kCritical;
+  check.interval = std::chrono::hours(6);
+  collectors::CheckResult result;
+  result.status = collectors::CheckStatus::kPass;
+  const v1::Event event = BuildCheckEvent(check, result, {}, 9);
+  EXPECT_EQ(event.collector(), "disk_encryption");
+  EXPECT_EQ(event.check_id(), "disk");
+  EXPECT_EQ(event.severity(), v1::SEVERITY_CRITICAL);
+  EXPECT_EQ(event.interval_seconds(), 6u * 3600);
+  EXPECT_EQ(event.policy_version(), 9u);
+  check.severity = config::Severity::kInfo;
+  EXPECT_EQ(BuildCheckEvent(check, result, {}, 9).severity(), v1::SEVERITY_INFO);
+  // The agent's own events carry no severity: they are not checks of the policy.
+  EXPECT_EQ(PolicyRejectedEvent("p.yaml", absl::InvalidArgumentError("bad"), {}, 1).severity(),
+            v1::SEVERITY_UNSPECIFIED);
+}
+
 TEST(EventBuilderTest, RepairsInvalidUtf8AndBoundsLength) {
   EXPECT_EQ(SanitizeText("ok \xff end", 100), "ok \xEF\xBF\xBD end");
   EXPECT_EQ(SanitizeText("\xC3", 100), "\xEF\xBF\xBD");

@@ -76,6 +76,12 @@ TEST(ValidateBatchTest, RejectsBadEventFields) {
   (*batch.mutable_events(0)->mutable_facts())["x"].mutable_list()->add_values("\xc0\x80");
   EXPECT_THAT(Invalid(batch), HasSubstr("fact list item is not UTF-8"));
   batch = MakeBatch(1, 1);
+  batch.mutable_events(0)->set_severity(static_cast<v1::Severity>(9));
+  EXPECT_THAT(Invalid(batch), HasSubstr("unknown severity 9"));
+  batch = MakeBatch(1, 1);
+  batch.mutable_events(0)->set_interval_seconds(31 * 86400);
+  EXPECT_THAT(Invalid(batch), HasSubstr("interval longer"));
+  batch = MakeBatch(1, 1);
   batch.mutable_events(0)->clear_observed_at();
   EXPECT_THAT(Invalid(batch), HasSubstr("no valid observed_at"));
 }

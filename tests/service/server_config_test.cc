@@ -71,6 +71,20 @@ TEST(ServerConfigTest, DeviceLimitsHaveDefaultsAndBounds) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("device_limits.burst"));
 }
 
+TEST(ServerConfigTest, RetentionDefaultsToNinetyDays) {
+  candor::testing::TempDir dir;
+  const std::string base =
+      "listen: 127.0.0.1:0\ntls: {cert: a, key: b, client_ca: c}\nstorage: d\n";
+  candor::testing::WriteFile(dir / "server.yaml", base);
+  EXPECT_EQ(LoadServerConfig(dir / "server.yaml")->retention, std::chrono::hours(24 * 90));
+  candor::testing::WriteFile(dir / "server.yaml", base + "retention: 30d\n");
+  EXPECT_EQ(LoadServerConfig(dir / "server.yaml")->retention, std::chrono::hours(24 * 30));
+  candor::testing::WriteFile(dir / "server.yaml", base + "retention: 1h\n");
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("retention"));
+}
+
 TEST(ServerConfigTest, BadListenAddress) {
   candor::testing::TempDir dir;
   candor::testing::WriteFile(dir / "server.yaml",

@@ -169,6 +169,91 @@ TEST_F(SqliteStoreTest, ExportsJsonLinesAndATable) {
   for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 100u) << line;
 }
 
+TEST_F(SqliteStoreTest, ExportSinceGivesEventsInTheOrderReceived) {
+  const DeviceIdentity other{"acme", "dev-0"};
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 2), kNow).ok());
+  ASSERT_TRUE(store_->StoreBatch(other, MakeBatch(1, 1), kNow + std::chrono::seconds(5)).ok());
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(3, 3), kNow + std::chrono::seconds(9)).ok());
+  std::vector<std::pair<std::string, uint64_t>> seen;
+  ASSERT_TRUE(
+      store_
+          ->ForEachEventSince(UnixMillis(kNow + std::chrono::seconds(5)),
+                              [&](const StoredEvent& e) { seen.emplace_back(e.device_id, e.seq); })
+          .ok());
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, uint64_t>>{{"dev-0", 1}, {"dev-1", 3}}));
+  std::ostringstream jsonl;
+  ASSERT_TRUE(ExportEvents(*store_, ExportFormat::kJsonLines, jsonl,
+                           UnixMillis(kNow + std::chrono::seconds(6)))
+                  .ok());
+  const std::string text = jsonl.str();
+  EXPECT_THAT(text, HasSubstr("\"seq\":3"));
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
+}
+
+TEST(ParseSinceTest, TakesATimeOrADurationAgo) {
+  const int64_t now = 1'800'000'000'000;
+  EXPECT_EQ(*ParseSince("2027-01-15T08:00:00Z", now), now);
+  EXPECT_EQ(*ParseSince("2027-01-15T09:00:00+01:00", now), now);
+  EXPECT_EQ(*ParseSince("24h", now), now - 86'400'000);
+  EXPECT_EQ(*ParseSince("15m", now), now - 900'000);
+  EXPECT_THAT(std::string(ParseSince("yesterday", now).status().message()),
+              HasSubstr("expected a time like"));
+}
+
+TEST_F(SqliteStoreTest, RetentionDeletesOldEventsButEachDevicesNewest) {
+  const DeviceIdentity quiet{"acme", "dev-quiet"};
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
+  ASSERT_TRUE(store_->StoreBatch(quiet, MakeBatch(1, 2), kNow).ok());
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(4, 5), kNow + std::chrono::hours(48)).ok());
+  absl::StatusOr<uint64_t> deleted = store_->PruneEvents(UnixMillis(kNow + std::chrono::hours(24)));
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(*deleted, 4u);  // dev-1's 1..3 and dev-quiet's 1; its 2 is its newest
+  std::vector<std::pair<std::string, uint64_t>> left;
+  for (const StoredEvent& e : All(*store_)) left.emplace_back(e.device_id, e.seq);
+  EXPECT_EQ(left, (std::vector<std::pair<std::string, uint64_t>>{
+                      {"dev-1", 4}, {"dev-1", 5}, {"dev-quiet", 2}}));
+  // What a reconnecting agent is told was stored does not go back.
+  EXPECT_EQ(*store_->HighestSeq(quiet), 2u);
+  // The latest results survive: check "os" of each device, its newest event.
+  std::vector<std::pair<std::string, uint64_t>> latest;
+  ASSERT_TRUE(store_
+                  ->ForEachLatestResult({},
+                                        [&](const LatestResult& r) {
+                                          latest.emplace_back(
+                                              r.device_id, r.observed_at_ms / 1000 - 1'790'000'000);
+                                        })
+                  .ok());
+  EXPECT_EQ(latest,
+            (std::vector<std::pair<std::string, uint64_t>>{{"dev-1", 5}, {"dev-quiet", 2}}));
+}
+
+TEST_F(SqliteStoreTest, UpgradingKeepsEventsAndDerivesLatestResults) {
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
+  ASSERT_TRUE(store_->RecordContact(kDevice.device_id, "acme", 1, "0.8", 3).ok());
+  store_.reset();
+  // Back to schema 3, as a server before reports left it.
+  sqlite3* db = nullptr;
+  sqlite3_open((dir_ / "events.db").c_str(), &db);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE check_results; DROP INDEX events_by_received; "
+                         "PRAGMA user_version = 3",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto upgraded = SqliteStore::Open(dir_ / "events.db", {});
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status();
+  std::vector<LatestResult> latest;
+  ASSERT_TRUE((*upgraded)
+                  ->ForEachLatestResult({.tenant = "acme"},
+                                        [&](const LatestResult& r) { latest.push_back(r); })
+                  .ok());
+  ASSERT_EQ(latest.size(), 1u);  // one check, "os", its newest event
+  EXPECT_EQ(latest[0].check_id, "os");
+  EXPECT_EQ(latest[0].observed_at_ms, (1'790'000'000 + 3) * 1000LL);
+  EXPECT_EQ(latest[0].severity, 0);  // not known for events stored before
+  EXPECT_EQ(All(**upgraded).size(), 3u);
+}
+
 TEST(SqliteStoreOpenTest, UnwritableLocationIsAClearError) {
   auto store = SqliteStore::Open("/nonexistent-dir/events.db", {});
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
