@@ -38,4 +38,11 @@ size_t FindInvalidUtf8(absl::string_view text) {
   return absl::string_view::npos;
 }
 
+std::string ClipUtf8(absl::string_view text, size_t width) {
+  if (text.size() <= width) return std::string(text);
+  size_t end = width == 0 ? 0 : width - 1;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end)) + "~";
+}
+
 }  // namespace candor::config

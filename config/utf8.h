@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "absl/strings/string_view.h"
 
@@ -13,5 +14,9 @@ size_t FindInvalidUtf8(absl::string_view text);
 inline bool IsValidUtf8(absl::string_view text) {
   return FindInvalidUtf8(text) == absl::string_view::npos;
 }
+
+// `text` for a table column of `width` bytes: unchanged when it fits, otherwise cut on a
+// character boundary and marked with a final "~".
+std::string ClipUtf8(absl::string_view text, size_t width);
 
 }  // namespace candor::config

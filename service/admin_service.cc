@@ -47,6 +47,12 @@ struct AdminServiceImpl::Call {
   grpc::Status refused = grpc::Status::OK;
 };
 
+struct AdminServiceImpl::DeviceCall {
+  Call call;
+  std::optional<DeviceRecord> device;  // set when the call may go on
+  grpc::Status refused = grpc::Status::OK;
+};
+
 AdminServiceImpl::Call AdminServiceImpl::Begin(grpc::ServerContext* context,
                                                const std::string& action, const std::string& tenant,
                                                const std::string& detail, Allowed allowed) {
@@ -75,6 +81,27 @@ AdminServiceImpl::Call AdminServiceImpl::Begin(grpc::ServerContext* context,
                      tenant.empty() ? " for every tenant" : absl::StrCat(" for tenant ", tenant)));
   }
   return call;
+}
+
+AdminServiceImpl::DeviceCall AdminServiceImpl::BeginForDevice(grpc::ServerContext* context,
+                                                              const std::string& action,
+                                                              const std::string& device_id) {
+  absl::StatusOr<std::optional<DeviceRecord>> device = registry_.Device(device_id);
+  const std::string tenant = device.ok() && *device ? (*device)->tenant : "";
+  DeviceCall result{.call = Begin(context, action, tenant, device_id, Allowed::kTenantAdmin)};
+  const Call& call = result.call;
+  if (!device.ok()) {
+    result.refused = FromAbsl(device.status());
+  } else if (!call.admin) {
+    result.refused = call.refused;
+  } else if (!*device || !call.admin->CoversTenant(tenant)) {
+    result.refused = Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no device ", device_id));
+  } else if (!call.refused.ok()) {
+    result.refused = call.refused;  // their tenant's device, but not their role's call
+  } else {
+    result.device = std::move(**device);
+  }
+  return result;
 }
 
 grpc::Status AdminServiceImpl::End(Call& call, grpc::Status status) {
@@ -156,27 +183,17 @@ grpc::Status AdminServiceImpl::ListDevices(grpc::ServerContext* context,
 grpc::Status AdminServiceImpl::RevokeDevice(grpc::ServerContext* context,
                                             const v1::RevokeDeviceRequest* request,
                                             v1::RevokeDeviceResponse* response) {
-  // The device's tenant decides who may revoke it; a device of another tenant is reported
-  // as unknown, so tenants cannot learn of each other's devices.
-  absl::StatusOr<std::optional<DeviceRecord>> device = registry_.Device(request->device_id());
-  const std::string tenant = device.ok() && *device ? (*device)->tenant : "";
-  Call call = Begin(context, "device.revoke", tenant, request->device_id(), Allowed::kTenantAdmin);
-  if (!device.ok()) return End(call, FromAbsl(device.status()));
-  const grpc::Status unknown =
-      Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no device ", request->device_id()));
-  if (!call.admin) return End(call, call.refused);
-  if (!*device) return End(call, unknown);
-  if (!call.refused.ok()) {
-    return End(call, call.admin->role == AdminRole::kTenantAdmin ? unknown : call.refused);
-  }
+  DeviceCall call = BeginForDevice(context, "device.revoke", request->device_id());
+  if (!call.device) return End(call.call, call.refused);
+  const std::string& tenant = call.device->tenant;
   if (absl::Status s = registry_.RevokeDevice(request->device_id(), UnixMillis(now_())); !s.ok()) {
-    return End(call, FromAbsl(s));
+    return End(call.call, FromAbsl(s));
   }
   const size_t closed = streams_.CancelDevice(request->device_id());
   response->set_streams_closed(static_cast<uint32_t>(closed));
   Log(absl::StrCat("revoked device ", tenant, "/", request->device_id(), " (", closed,
-                   " open stream(s) closed) by ", call.audit.actor));
-  return End(call, grpc::Status::OK);
+                   " open stream(s) closed) by ", call.call.audit.actor));
+  return End(call.call, grpc::Status::OK);
 }
 
 grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
@@ -306,24 +323,14 @@ grpc::Status AdminServiceImpl::ReportCompliance(grpc::ServerContext* context,
 grpc::Status AdminServiceImpl::ReportDevice(grpc::ServerContext* context,
                                             const v1::DeviceReportRequest* request,
                                             v1::DeviceReport* response) {
-  // As with revocation, a device of a tenant the caller does not cover is "no device".
-  absl::StatusOr<std::optional<DeviceRecord>> device = registry_.Device(request->device_id());
-  const std::string tenant = device.ok() && *device ? (*device)->tenant : "";
-  Call call = Begin(context, "report.device", tenant, request->device_id(), Allowed::kTenantAdmin);
-  if (!device.ok()) return End(call, FromAbsl(device.status()));
-  const grpc::Status unknown =
-      Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no device ", request->device_id()));
-  if (!call.admin) return End(call, call.refused);
-  if (!*device) return End(call, unknown);
-  if (!call.refused.ok()) {
-    return End(call, call.admin->CoversTenant(tenant) ? call.refused : unknown);
-  }
+  DeviceCall call = BeginForDevice(context, "report.device", request->device_id());
+  if (!call.device) return End(call.call, call.refused);
   absl::StatusOr<v1::DeviceReport> report =
-      BuildDeviceReport(events_, **device, UnixMillis(now_()));
-  if (!report.ok()) return End(call, FromAbsl(report.status()));
+      BuildDeviceReport(events_, *call.device, UnixMillis(now_()));
+  if (!report.ok()) return End(call.call, FromAbsl(report.status()));
   *response = std::move(*report);
-  FillDeviceInfo(**device, response->mutable_device());
-  return End(call, grpc::Status::OK);
+  FillDeviceInfo(*call.device, response->mutable_device());
+  return End(call.call, grpc::Status::OK);
 }
 
 }  // namespace candor::service

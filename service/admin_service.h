@@ -65,6 +65,12 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   Call Begin(grpc::ServerContext* context, const std::string& action, const std::string& tenant,
              const std::string& detail, Allowed allowed);
   grpc::Status End(Call& call, grpc::Status status);
+  // Begin for a call about one device: the device's tenant decides who may make it, and a
+  // device of a tenant the caller does not cover is "no device", so tenants cannot learn of
+  // each other's devices.
+  struct DeviceCall;
+  DeviceCall BeginForDevice(grpc::ServerContext* context, const std::string& action,
+                            const std::string& device_id);
 
   RegistryStore& registry_;
   EventStore& events_;

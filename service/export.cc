@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "config/map_reader.h"
+#include "config/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace candor::service {
@@ -16,14 +17,6 @@ namespace {
 std::string Rfc3339(int64_t millis) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(millis),
                           absl::UTCTimeZone());
-}
-
-std::string Clip(absl::string_view text, size_t width) {
-  if (text.size() <= width) return std::string(text);
-  // Cut on a UTF-8 character boundary, then mark the cut.
-  size_t end = width - 1;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return absl::StrCat(text.substr(0, end), "~");
 }
 
 }  // namespace
@@ -74,11 +67,11 @@ absl::Status ExportEvents(EventStore& store, ExportFormat format, std::ostream& 
   absl::Status status = for_each([&](const StoredEvent& event) {
     ++rows;
     out << absl::StrFormat(
-        kRow, Clip(event.tenant, 8), event.device_id.substr(0, 8), absl::StrCat(event.seq),
-        Clip(event.check_id, 12), event.status,
+        kRow, config::ClipUtf8(event.tenant, 8), event.device_id.substr(0, 8),
+        absl::StrCat(event.seq), config::ClipUtf8(event.check_id, 12), event.status,
         absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(event.observed_at_ms),
                          absl::UTCTimeZone()),
-        Clip(event.reason, 28));
+        config::ClipUtf8(event.reason, 28));
   });
   if (status.ok()) out << "(" << rows << " event" << (rows == 1 ? "" : "s") << ")\n";
   return status;

@@ -3,7 +3,6 @@
 // the agent's own loader.
 
 #include <cstdlib>
-#include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <string>
@@ -80,16 +79,6 @@ std::string Env(const char* name) {
   return value ? value : "";
 }
 
-std::string Time(int64_t ms) {
-  if (ms <= 0) return "never";
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm);
-  return text;
-}
-
 grpc::ClientContext* WithDeadline(grpc::ClientContext& context) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return &context;
@@ -128,7 +117,7 @@ int DeviceList(candor::v1::AdminService::Stub& stub, const std::string& tenant,
     std::string where = d.tenant();
     if (!d.group().empty()) where += "/" + d.group();
     std::cout << std::setw(37) << d.device_id() << std::setw(17) << where.substr(0, 16)
-              << std::setw(17) << Time(d.last_contact_ms()) << std::setw(9)
+              << std::setw(17) << candor::ctl::UtcMinutes(d.last_contact_ms()) << std::setw(9)
               << d.agent_version().substr(0, 8) << std::setw(7) << d.policy_version()
               << (d.revoked_at_ms() ? "revoked" : "active") << "\n";
   }
@@ -160,7 +149,7 @@ int Audit(candor::v1::AdminService::Stub& stub, const std::string& tenant, uint3
     return 0;
   }
   for (const auto& e : response.entries()) {
-    std::cout << Time(e.at_ms()) << "  " << e.actor() << "  " << e.action();
+    std::cout << candor::ctl::UtcMinutes(e.at_ms()) << "  " << e.actor() << "  " << e.action();
     if (!e.tenant().empty()) std::cout << " tenant=" << e.tenant();
     if (!e.detail().empty()) std::cout << " " << e.detail();
     std::cout << "  " << e.outcome() << "\n";
@@ -266,7 +255,8 @@ int PolicyList(candor::v1::AdminService::Stub& stub, const std::string& tenant,
   for (const auto& p : response.policies()) {
     std::cout << std::left << std::setw(9) << p.version() << std::setw(17)
               << (p.group().empty() ? "(all)" : p.group()) << std::setw(21) << p.name()
-              << Time(p.pushed_at_ms()) << "  " << p.pushed_by() << "  key " << p.key_id() << "\n";
+              << candor::ctl::UtcMinutes(p.pushed_at_ms()) << "  " << p.pushed_by() << "  key "
+              << p.key_id() << "\n";
   }
   return 0;
 }
@@ -418,7 +408,8 @@ int main(int argc, char** argv) {
     std::cout << response.token() << "\n";
     std::cerr << "enrollment token for tenant " << tenant
               << (request.group().empty() ? "" : " group " + request.group()) << ", " << uses
-              << " use(s), expires " << Time(static_cast<int64_t>(response.expires_at_ms()))
+              << " use(s), expires "
+              << candor::ctl::UtcMinutes(static_cast<int64_t>(response.expires_at_ms()))
               << " UTC; the server keeps only its hash\n";
     return 0;
   }

@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "config/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace candor::ctl {
@@ -23,11 +24,6 @@ std::string Rfc3339(int64_t ms) {
 
 Json TimeOrNull(int64_t ms) { return ms > 0 ? Json(Rfc3339(ms)) : Json(nullptr); }
 
-std::string Minutes(int64_t ms) {
-  if (ms <= 0) return "never";
-  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixMillis(ms), absl::UTCTimeZone());
-}
-
 std::string SeverityName(v1::Severity severity) {
   if (severity == v1::SEVERITY_UNSPECIFIED) return "unknown";
   return absl::AsciiStrToLower(absl::StripPrefix(v1::Severity_Name(severity), "SEVERITY_"));
@@ -35,14 +31,6 @@ std::string SeverityName(v1::Severity severity) {
 
 std::string StatusName(v1::CheckStatus status) {
   return std::string(absl::StripPrefix(v1::CheckStatus_Name(status), "CHECK_STATUS_"));
-}
-
-// `text` cut to `width` bytes on a character boundary, "~" marking a cut.
-std::string Clip(absl::string_view text, size_t width) {
-  if (text.size() <= width) return std::string(text);
-  size_t end = width - 1;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return absl::StrCat(text.substr(0, end), "~");
 }
 
 std::string Share(uint32_t part, uint32_t whole) {
@@ -61,7 +49,7 @@ void ComplianceTable(const v1::ComplianceReport& r, std::ostream& out) {
   out << "Compliance of "
       << (r.tenant().empty() ? "every tenant" : absl::StrCat("tenant ", r.tenant()))
       << (r.group().empty() ? "" : absl::StrCat(", group ", r.group())) << ", "
-      << Minutes(r.generated_at_ms()) << " UTC\n";
+      << UtcMinutes(r.generated_at_ms()) << " UTC\n";
   out << absl::StrFormat("Devices %u, compliant %u (%s), without results %u\n", r.devices(),
                          r.compliant(), Share(r.compliant(), r.devices()), r.without_results());
   if (r.tenants_size() > 1) {
@@ -70,16 +58,16 @@ void ComplianceTable(const v1::ComplianceReport& r, std::ostream& out) {
         << absl::StrFormat(kTenantRow, "TENANT", "DEVICES", "COMPLIANT", "SHARE",
                            "WITHOUT RESULTS");
     for (const auto& t : r.tenants()) {
-      out << absl::StrFormat(kTenantRow, Clip(t.tenant(), 32), absl::StrCat(t.devices()),
-                             absl::StrCat(t.compliant()), Share(t.compliant(), t.devices()),
-                             absl::StrCat(t.without_results()));
+      out << absl::StrFormat(kTenantRow, config::ClipUtf8(t.tenant(), 32),
+                             absl::StrCat(t.devices()), absl::StrCat(t.compliant()),
+                             Share(t.compliant(), t.devices()), absl::StrCat(t.without_results()));
     }
   }
   constexpr const char* kCheckRow = "%-32s %-9s %7s %7s %7s %7s %7s\n";
   out << "\n"
       << absl::StrFormat(kCheckRow, "CHECK", "SEVERITY", "PASS", "FAIL", "N/A", "ERROR", "STALE");
   for (const auto& c : r.checks()) {
-    out << absl::StrFormat(kCheckRow, Clip(c.check(), 32), SeverityName(c.severity()),
+    out << absl::StrFormat(kCheckRow, config::ClipUtf8(c.check(), 32), SeverityName(c.severity()),
                            absl::StrCat(c.pass()), absl::StrCat(c.fail()),
                            absl::StrCat(c.not_applicable()), absl::StrCat(c.error()),
                            absl::StrCat(c.stale()));
@@ -90,9 +78,10 @@ void ComplianceTable(const v1::ComplianceReport& r, std::ostream& out) {
       << absl::StrFormat(kDeviceRow, "DEVICE", "TENANT/GROUP", "COMPLIANT", "LAST RESULT UTC",
                          "NOT PASSING");
   for (const auto& d : r.device_detail()) {
-    out << absl::StrFormat(kDeviceRow, d.device_id(), Clip(Where(d.tenant(), d.group()), 18),
-                           d.compliant() ? "yes" : "no", Minutes(d.last_result_ms()),
-                           Clip(absl::StrJoin(d.not_passing(), ","), 16));
+    out << absl::StrFormat(kDeviceRow, d.device_id(),
+                           config::ClipUtf8(Where(d.tenant(), d.group()), 18),
+                           d.compliant() ? "yes" : "no", UtcMinutes(d.last_result_ms()),
+                           config::ClipUtf8(absl::StrJoin(d.not_passing(), ","), 16));
   }
 }
 
@@ -178,15 +167,16 @@ void DeviceTable(const v1::DeviceReport& r, std::ostream& out) {
   if (!not_passing.empty()) out << " (" << absl::StrJoin(not_passing, ", ") << ")";
   if (!r.compliant() && r.checks_size() == 0) out << " (no results yet)";
   out << "\nagent " << (d.agent_version().empty() ? "?" : d.agent_version()) << ", policy "
-      << d.policy_version() << ", last contact " << Minutes(d.last_contact_ms()) << " UTC"
+      << d.policy_version() << ", last contact " << UtcMinutes(d.last_contact_ms()) << " UTC"
       << (d.revoked_at_ms() ? ", REVOKED" : "") << "\n\n";
   constexpr const char* kRow = "%-20s %-9s %-15s %-16s %s\n";
   out << absl::StrFormat(kRow, "CHECK", "SEVERITY", "STATUS", "OBSERVED UTC", "REASON");
   for (const auto& c : r.checks()) {
     const std::string status =
         c.stale() ? absl::StrCat(StatusName(c.status()), " stale") : StatusName(c.status());
-    out << absl::StrFormat(kRow, Clip(c.check(), 20), SeverityName(c.severity()), Clip(status, 15),
-                           Minutes(c.observed_at_ms()), Clip(c.reason(), 35));
+    out << absl::StrFormat(kRow, config::ClipUtf8(c.check(), 20), SeverityName(c.severity()),
+                           config::ClipUtf8(status, 15), UtcMinutes(c.observed_at_ms()),
+                           config::ClipUtf8(c.reason(), 35));
   }
 }
 
@@ -235,6 +225,11 @@ std::string Dump(const Json& json) {
 }
 
 }  // namespace
+
+std::string UtcMinutes(int64_t ms) {
+  if (ms <= 0) return "never";
+  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixMillis(ms), absl::UTCTimeZone());
+}
 
 absl::StatusOr<ReportFormat> ParseReportFormat(const std::string& name) {
   if (name == "table") return ReportFormat::kTable;

@@ -72,5 +72,14 @@ TEST(EventBuilderTest, RepairsInvalidUtf8AndBoundsLength) {
   EXPECT_TRUE(parsed.ParseFromString(wire));  // proto3 parsing rejects invalid UTF-8
 }
 
+TEST(ClipUtf8Test, CutsOnACharacterBoundaryAndMarksTheCut) {
+  EXPECT_EQ(config::ClipUtf8("firewall", 8), "firewall");
+  EXPECT_EQ(config::ClipUtf8("firewall", 5), "fire~");
+  // "é" is two bytes: never cut inside it.
+  EXPECT_EQ(config::ClipUtf8("caf\xC3\xA9s", 5), "caf~");
+  EXPECT_TRUE(config::IsValidUtf8(config::ClipUtf8("\xC3\xA9\xC3\xA9\xC3\xA9", 4)));
+  EXPECT_EQ(config::ClipUtf8("abc", 0), "~");
+}
+
 }  // namespace
 }  // namespace candor::agent

@@ -105,7 +105,7 @@ TEST_F(EndToEndTest, ClientWithCertificateFromAnotherCaGetsNoCallThrough) {
 
   const RunResult agent =
       RunAgentOnce(WriteAgentConfig(dir_.path(), pki(), server.port(), "rogue-device"));
-  EXPECT_EQ(agent.exit_code, 1);
+  EXPECT_EQ(agent.exit_code, 1) << agent.err;
   EXPECT_TRUE(ExportEvents(server.config()).empty());
 }
 
