@@ -63,7 +63,9 @@ void Delivery::Loop() {
           connected = true;
           if (failures > 0) Log("delivery works again");
           failures = 0;
+          if (link_.up) link_.up();
         });
+    if (link_.down) link_.down(ended.message());
     lock.lock();
     if (stopped_) break;
     // A server that answered and then asked us to slow down is not working for us either.

@@ -12,10 +12,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <thread>
 
+#include "absl/strings/string_view.h"
 #include "agent/spool.h"
 #include "agent/uplink.h"
 
@@ -35,6 +37,14 @@ class Delivery {
                                            std::mt19937_64& rng);
   ~Delivery();  // stops
 
+  // Told when the stream to the server comes up and when it goes down (with why), on the
+  // delivery thread. Set before Start().
+  struct LinkListener {
+    std::function<void()> up;
+    std::function<void(absl::string_view why)> down;
+  };
+  void SetLinkListener(LinkListener listener) { link_ = std::move(listener); }
+
   void Start();
   // New events are in the spool.
   void Notify();
@@ -50,6 +60,7 @@ class Delivery {
   const Uplink::PolicyHandler on_policy_;
   const std::chrono::seconds attempt_timeout_;
   const std::chrono::milliseconds max_backoff_;
+  LinkListener link_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopped_ = false;

@@ -2,7 +2,9 @@
 // The command line; run.cc wires the parts together.
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "agent/check_command.h"
 #include "agent/enrollment.h"
+#include "agent/local_commands.h"
 #include "agent/log.h"
 #include "agent/run.h"
 #include "boost/program_options.hpp"
@@ -36,6 +39,21 @@ constexpr const char* kUsage =
     "                     [--host-root DIR]  run checks once here and print the results;\n"
     "                                        sends nothing (every collector with its\n"
     "                                        defaults when no policy is given)\n"
+    "\n"
+    "For the person using this device (any local user; reads only state_dir/public):\n"
+    "  candor-agent explain [--config FILE | --state-dir DIR] [--policy FILE]\n"
+    "                                        the policy in force in plain words: the notice,\n"
+    "                                        each check, how often, what data it reports,\n"
+    "                                        and what Candor never collects\n"
+    "  candor-agent ledger [--config FILE | --state-dir DIR] [--since T]\n"
+    "                      [--format text|json]\n"
+    "                                        every event the server acknowledged, decoded,\n"
+    "                                        oldest first (T: 2026-11-25T08:00:00Z or 24h)\n"
+    "  candor-agent status [--config FILE | --state-dir DIR] [--format text|json]\n"
+    "                                        connected or not, spool depth, last ack, policy\n"
+    "                                        version, last run of each check; exit 3 when\n"
+    "                                        the agent is not running\n"
+    "  (--config defaults to /etc/candor/agent.yaml)\n"
     "\n"
     "Without --once the agent keeps running, each check on its interval, until SIGTERM or\n"
     "SIGINT, with one stream to the server open. It reloads the policy when the file changes\n"
@@ -133,12 +151,71 @@ int EnrollCommand(const std::vector<std::string>& args) {
   return 0;
 }
 
+// explain, ledger and status: where state_dir is, and their own options.
+int LocalCommand(const std::string& name, const std::vector<std::string>& args) {
+  po::options_description options(name + " options");
+  options.add_options()("help,h", "show this help")(
+      "config,c", po::value<std::string>()->default_value("/etc/candor/agent.yaml"),
+      "the agent config (for its state_dir)")("state-dir", po::value<std::string>(),
+                                              "the agent's state_dir (instead of --config)");
+  if (name == "explain") {
+    options.add_options()("policy", po::value<std::string>(),
+                          "explain this policy file instead of the one in force");
+  } else {
+    options.add_options()("format", po::value<std::string>()->default_value("text"),
+                          "text or json");
+  }
+  if (name == "ledger") {
+    options.add_options()("since", po::value<std::string>(),
+                          "only events acknowledged since (2026-11-25T08:00:00Z, 24h, 7d)");
+  }
+  po::variables_map vars;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), vars);
+    po::notify(vars);
+  } catch (const po::error& e) {
+    std::cerr << "candor-agent " << name << ": " << e.what() << "\n\n" << kUsage;
+    return 2;
+  }
+  if (vars.count("help")) {
+    std::cout << kUsage << "\n" << options;
+    return 0;
+  }
+  ca::LocalCommandOptions local;
+  if (vars.count("state-dir")) {
+    local.state_dir = vars["state-dir"].as<std::string>();
+  } else {
+    absl::StatusOr<candor::config::AgentConfig> config =
+        candor::config::LoadAgentConfig(vars["config"].as<std::string>());
+    if (!config.ok()) {
+      std::cerr << "candor-agent " << name << ": " << config.status().message() << "\n";
+      return 1;
+    }
+    local.state_dir = config->state_dir;
+  }
+  if (vars.count("format")) local.format = vars["format"].as<std::string>();
+  if (name == "explain") {
+    std::optional<std::filesystem::path> policy;
+    if (vars.count("policy")) policy = vars["policy"].as<std::string>();
+    return ca::RunExplainCommand(local, policy, std::cout, std::cerr);
+  }
+  if (name == "ledger") {
+    std::optional<std::string> since;
+    if (vars.count("since")) since = vars["since"].as<std::string>();
+    return ca::RunLedgerCommand(local, since, std::cout, std::cerr);
+  }
+  return ca::RunStatusCommand(local, std::cout, std::cerr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "enroll") return EnrollCommand({args.begin() + 1, args.end()});
   if (!args.empty() && args[0] == "check") return Check({args.begin() + 1, args.end()});
+  if (!args.empty() && (args[0] == "explain" || args[0] == "ledger" || args[0] == "status")) {
+    return LocalCommand(args[0], {args.begin() + 1, args.end()});
+  }
   if (args.size() >= 1 && args[0] == "policy") {
     if (args.size() == 3 && args[1] == "validate")
       return candor::config::LintPolicyFile(args[2], candor::collectors::BuiltinCatalog(),

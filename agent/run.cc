@@ -10,12 +10,15 @@
 #include "agent/delivery.h"
 #include "agent/event_builder.h"
 #include "agent/group_commit.h"
+#include "agent/ledger.h"
 #include "agent/log.h"
 #include "agent/policy_store.h"
 #include "agent/policy_watch.h"
+#include "agent/public_dir.h"
 #include "agent/scheduler.h"
 #include "agent/spool.h"
 #include "agent/state_dir.h"
+#include "agent/status_board.h"
 #include "agent/uplink.h"
 #include "agent/wake_timer.h"
 #include "boost/asio/io_context.hpp"
@@ -53,6 +56,19 @@ void LogSpoolDamage(const Spool& spool) {
   }
 }
 
+// What the employee can read of the policy in force (explain); an empty policy leaves none.
+void PublishPolicy(const std::filesystem::path& state_dir, const config::Policy& policy) {
+  if (policy.text.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(PublicDir(state_dir) / "policy.yaml", ec);
+    return;
+  }
+  if (absl::Status s = WritePublicFile(state_dir, "policy.yaml", policy.text); !s.ok()) {
+    Log(absl::StrCat("the policy in force could not be published for `candor-agent explain`: ",
+                     s.message()));
+  }
+}
+
 }  // namespace
 
 int RunAgent(const config::AgentConfig& config, bool once) {
@@ -65,6 +81,13 @@ int RunAgent(const config::AgentConfig& config, bool once) {
   if (!spool_or.ok()) return Fail(spool_or.status().message());
   Spool& spool = **spool_or;
   LogSpoolDamage(spool);
+  // What the employee may read: the policy, the status, the ledger of what was sent.
+  if (absl::Status s = PreparePublicDir(config.state_dir); !s.ok()) return Fail(s.message());
+  const auto now = [] { return std::chrono::system_clock::now(); };
+  absl::StatusOr<std::unique_ptr<LedgerWriter>> ledger =
+      LedgerWriter::Open(PublicDir(config.state_dir) / "ledger", config.ledger, now);
+  if (!ledger.ok()) return Fail(ledger.status().message());
+  StatusBoard board(spool, CANDOR_VERSION, config.server.ToString(), now);
 
   PolicyStore policies(config.policy, config.state_dir, registry.Catalog(),
                        PolicyTrust{.keys = config.policy_keys, .certificate = config.tls.cert});
@@ -76,7 +99,17 @@ int RunAgent(const config::AgentConfig& config, bool once) {
 
   absl::StatusOr<std::unique_ptr<Uplink>> uplink = Uplink::Create(config, CANDOR_VERSION);
   if (!uplink.ok()) return Fail(uplink.status().message());
+  // The ledger is written before the spool lets acknowledged events go. A ledger that cannot
+  // be written does not hold up delivery: one warning per run of failures.
+  bool ledger_failing = false;
+  (*uplink)->SetAckListener([&](std::vector<v1::Event> events, uint64_t up_to) {
+    const absl::Status recorded = (*ledger)->Record(events);
+    if (!recorded.ok() && !ledger_failing) Log(absl::StrCat("ledger: ", recorded.message()));
+    ledger_failing = !recorded.ok();
+    board.Acked(up_to);
+  });
   boost::asio::io_context io;
+  StatusPublisher publisher(io, board, config.state_dir);
   // Pushed policies arrive on the uplink's thread and are applied on the event loop.
   std::function<void(v1::SignedPolicy)> apply_pushed;
   Delivery delivery(
@@ -86,6 +119,8 @@ int RunAgent(const config::AgentConfig& config, bool once) {
                           [&apply_pushed, policy = std::move(policy)] { apply_pushed(policy); });
       },
       config.connect_timeout, config.reconnect_max_backoff);
+  delivery.SetLinkListener({.up = [&board] { board.Connected(); },
+                            .down = [&board](absl::string_view why) { board.Disconnected(why); }});
   // Appends are fsynced in groups; delivery sends what is durable.
   GroupCommit commit(spool, config.spool.sync_interval, [&delivery] { delivery.Notify(); });
 
@@ -111,7 +146,9 @@ int RunAgent(const config::AgentConfig& config, bool once) {
       io, clock, *timer, pool, registry, host,
       [&](const config::CheckSpec& check, const collectors::CheckResult& result,
           Clock::TimePoint observed_at, uint64_t policy_version) {
-        spool_event(BuildCheckEvent(check, result, observed_at, policy_version));
+        v1::Event event = BuildCheckEvent(check, result, observed_at, policy_version);
+        board.CheckRan(check.id, event.status(), observed_at);
+        spool_event(std::move(event));
       },
       std::random_device{}());
 
@@ -124,6 +161,8 @@ int RunAgent(const config::AgentConfig& config, bool once) {
                                     initial->policy->version));
   }
 
+  PublishPolicy(config.state_dir, *initial->policy);
+  board.PolicyInForce(*initial->policy, initial->pushed);
   if (once) {
     scheduler.RunAllOnce(initial->policy, [&io] { io.stop(); });
     io.run();
@@ -140,6 +179,8 @@ int RunAgent(const config::AgentConfig& config, bool once) {
       std::cout << "delivered: every event up to seq " << spool.acked_seq()
                 << " is stored on the server\n";
     }
+    board.Stopping();
+    publisher.Flush();
     if (scheduler.running() > 0) ExitNow(code);
     pool.join();
     return code;
@@ -176,6 +217,8 @@ int RunAgent(const config::AgentConfig& config, bool once) {
     }
     scheduler.SetPolicy(*next);
     delivery.SetPolicyVersion((*next)->version);
+    PublishPolicy(config.state_dir, **next);
+    board.PolicyInForce(**next, false);
     pushed_in_force = false;
     Log(absl::StrCat("applied ", config::DescribePolicy(**next)));
   };
@@ -198,6 +241,8 @@ int RunAgent(const config::AgentConfig& config, bool once) {
     } else {
       scheduler.SetPolicy(*next);
       delivery.SetPolicyVersion((*next)->version);
+      PublishPolicy(config.state_dir, **next);
+      board.PolicyInForce(**next, true);
       pushed_in_force = true;
       status.set_version((*next)->version);
       status.set_in_force((*next)->version);
@@ -233,6 +278,8 @@ int RunAgent(const config::AgentConfig& config, bool once) {
   io.run();
   commit.Stop();  // the last events become durable (and are sent on the next start)
   delivery.Stop();
+  board.Stopping();
+  publisher.Flush();
   Log("stopped");
   if (scheduler.running() > 0) ExitNow(0);
   pool.join();

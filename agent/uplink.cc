@@ -137,6 +137,24 @@ void Uplink::Cancel() {
 
 Uplink::~Uplink() = default;
 
+void Uplink::ReportAckedAtHello(Spool& spool, uint64_t holds) {
+  if (!ack_listener_ || holds <= spool.acked_seq()) return;
+  std::vector<v1::Event> acked;
+  uint64_t after = spool.acked_seq();
+  while (after < holds) {
+    std::vector<v1::Event> events = spool.Read(after, v1::kMaxEventsPerBatch, v1::kMaxBatchBytes);
+    if (events.empty()) break;
+    const uint64_t last = events.back().seq();
+    for (v1::Event& event : events) {
+      if (event.seq() > holds) break;
+      acked.push_back(std::move(event));
+    }
+    if (last >= holds) break;
+    after = last;
+  }
+  ack_listener_(std::move(acked), holds);
+}
+
 absl::Status Uplink::RunStream(Spool& spool, WallClock::time_point deadline,
                                std::chrono::milliseconds hello_timeout, bool stay_open,
                                const PolicyHandler* on_policy,
@@ -219,6 +237,7 @@ absl::Status Uplink::RunStream(Spool& spool, WallClock::time_point deadline,
     }
     const uint64_t holds = *in.hello_answer;
     lock.unlock();
+    ReportAckedAtHello(spool, holds);
     absl::StatusOr<uint64_t> dropped = spool.ServerHolds(holds);
     if (!dropped.ok()) outcome = dropped.status();
     lock.lock();
@@ -226,6 +245,7 @@ absl::Status Uplink::RunStream(Spool& spool, WallClock::time_point deadline,
 
   // Up to kWindow batches in flight; acks come back in order.
   std::deque<uint64_t> in_flight;
+  std::deque<std::vector<v1::Event>> in_flight_events;  // with an ack listener only
   uint64_t sent = spool.acked_seq();
   while (outcome.ok() && in.hello_answer) {
     if (cancelled_) {
@@ -245,10 +265,17 @@ absl::Status Uplink::RunStream(Spool& spool, WallClock::time_point deadline,
                                                    in_flight.empty() ? 0 : in_flight.front()));
         break;
       }
+      std::vector<v1::Event> acked;
+      while (!in_flight.empty() && in_flight.front() <= up_to) {
+        in_flight.pop_front();
+        if (in_flight_events.empty()) continue;
+        for (v1::Event& event : in_flight_events.front()) acked.push_back(std::move(event));
+        in_flight_events.pop_front();
+      }
       lock.unlock();
+      if (ack_listener_) ack_listener_(std::move(acked), up_to);
       outcome = spool.Ack(up_to);
       lock.lock();
-      while (!in_flight.empty() && in_flight.front() <= up_to) in_flight.pop_front();
     }
     if (!outcome.ok() || in.ended) break;  // an ended stream: Finish says why
 
@@ -273,6 +300,12 @@ absl::Status Uplink::RunStream(Spool& spool, WallClock::time_point deadline,
       if (!(written = stream->Write(message))) break;
       sent = batch->last_seq();
       in_flight.push_back(sent);
+      if (ack_listener_) {
+        // Written already: the message gives its events up to be recorded at the ack.
+        std::vector<v1::Event>& kept = in_flight_events.emplace_back();
+        kept.reserve(static_cast<size_t>(batch->events_size()));
+        for (v1::Event& event : *batch->mutable_events()) kept.push_back(std::move(event));
+      }
     }
     lock.lock();
     if (!written) break;  // the stream broke: Finish says why

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "agent/spool.h"
@@ -30,6 +31,9 @@ class Uplink {
  public:
   // A policy the server pushed; called on the uplink's reading thread, must not block.
   using PolicyHandler = std::function<void(v1::SignedPolicy policy)>;
+  // The server durably stored every event up to `up_to`; `events` are those of them this
+  // agent sent (in seq order). Called on the delivering thread before the spool drops them.
+  using AckListener = std::function<void(std::vector<v1::Event> events, uint64_t up_to)>;
 
   // Reads the TLS files named in `config` and prepares (but does not open) the channel.
   static absl::StatusOr<std::unique_ptr<Uplink>> Create(const config::AgentConfig& config,
@@ -62,6 +66,8 @@ class Uplink {
   void SendPolicyStatus(v1::PolicyStatus status);
   // Ends a Flush or Session in progress (kCancelled) and every later one: the agent is stopping.
   void Cancel();
+  // Set before the first Flush or Session.
+  void SetAckListener(AckListener listener) { ack_listener_ = std::move(listener); }
 
  private:
   Uplink(config::AgentConfig config, std::string agent_version);
@@ -71,11 +77,15 @@ class Uplink {
   // reconnects with it; on failure tries again an hour later, the old one still in use.
   void RenewIfDue();
   // One stream. `stay_open`: Session(); otherwise until the spool is delivered.
+  // The server's hello answer acknowledges events up to `holds` whose acks a broken stream
+  // lost: hands them to the ack listener from the spool.
+  void ReportAckedAtHello(Spool& spool, uint64_t holds);
   absl::Status RunStream(Spool& spool, std::chrono::system_clock::time_point deadline,
                          std::chrono::milliseconds hello_timeout, bool stay_open,
                          const PolicyHandler* on_policy, const std::function<void()>* on_connected);
 
   const config::AgentConfig config_;
+  AckListener ack_listener_;
   std::chrono::system_clock::time_point next_renewal_attempt_{};
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AgentService::Stub> stub_;

@@ -75,6 +75,18 @@ absl::StatusOr<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
     }
     spool.Finish();
   }
+  if (const YamlNode* node = top.Get("ledger", Presence::kOptional)) {
+    MapReader ledger(*node, "ledger", diag);
+    if (auto v = ledger.Duration("max_age", seconds(86400), seconds(3660 * 86400),
+                                 Presence::kOptional)) {
+      config.ledger.max_age = *v;
+    }
+    // At least one segment's worth (ledger.h).
+    if (auto v = ledger.Integer("max_mib", 1, 1024, Presence::kOptional)) {
+      config.ledger.max_bytes = static_cast<uint64_t>(*v) << 20;
+    }
+    ledger.Finish();
+  }
   top.Finish();
   if (!diag.ok()) return diag.ToStatus();
   return config;

@@ -33,6 +33,13 @@ struct SpoolSettings {
   std::chrono::milliseconds sync_interval{200};
 };
 
+// The ledger: a readable copy of every event the server acknowledged, for the employee
+// (`candor-agent ledger`). Entries older than max_age go; past max_bytes the oldest go.
+struct LedgerSettings {
+  std::chrono::seconds max_age{30 * 86400};
+  uint64_t max_bytes = uint64_t{16} << 20;
+};
+
 struct AgentConfig {
   HostPort server;
   AgentTlsFiles tls;
@@ -47,6 +54,7 @@ struct AgentConfig {
   // Longest wait between delivery attempts while the server is unreachable.
   std::chrono::seconds reconnect_max_backoff{300};
   SpoolSettings spool;
+  LedgerSettings ledger;
 };
 
 // Loads and validates an agent config. Relative paths are taken relative to the directory

@@ -1,6 +1,7 @@
 #include "config/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,10 +22,17 @@ absl::Status IoError(absl::string_view what, const std::filesystem::path& path) 
 }  // namespace
 
 absl::Status WriteFileAtomically(const std::filesystem::path& dir, const std::string& name,
-                                 absl::string_view content) {
+                                 absl::string_view content, unsigned mode) {
   const std::filesystem::path tmp = dir / (name + ".tmp");
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return IoError("open", tmp);
+  // Set after open so the umask cannot narrow it (or a stale temporary file keep another).
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+    absl::Status status = IoError("chmod", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return status;
+  }
   absl::string_view rest = content;
   while (!rest.empty()) {
     const ssize_t n = ::write(fd, rest.data(), rest.size());

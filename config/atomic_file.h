@@ -12,8 +12,9 @@ namespace candor::config {
 
 // Replaces `dir`/`name` with `content` so that a crash leaves either the old or the new
 // file, never a mix: write a temporary file, fsync it, rename it over, fsync the directory.
-// Mode 0600. kUnavailable for a full disk or an I/O error.
+// Mode `mode` (0600 unless the file is for every local user to read). kUnavailable for a
+// full disk or an I/O error.
 absl::Status WriteFileAtomically(const std::filesystem::path& dir, const std::string& name,
-                                 absl::string_view content);
+                                 absl::string_view content, unsigned mode = 0600);
 
 }  // namespace candor::config

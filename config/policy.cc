@@ -10,6 +10,7 @@
 #include "config/diagnostics.h"
 #include "config/map_reader.h"
 #include "config/params.h"
+#include "config/read_file.h"
 
 namespace candor::config {
 namespace {
@@ -273,16 +274,18 @@ std::string DescribePolicy(const Policy& policy) {
 
 absl::StatusOr<Policy> LoadPolicyFile(const std::filesystem::path& path,
                                       const CollectorCatalog& catalog) {
-  absl::StatusOr<YamlNode> root = LoadYamlFile(path);
-  if (!root.ok()) return root.status();
-  return ParsePolicy(*root, path.string(), catalog);
+  absl::StatusOr<std::string> text = ReadBoundedFile(path, YamlLimits().max_bytes);
+  if (!text.ok()) return text.status();
+  return ParsePolicyText(*text, path.string(), catalog);
 }
 
 absl::StatusOr<Policy> ParsePolicyText(absl::string_view text, absl::string_view file_name,
                                        const CollectorCatalog& catalog) {
   absl::StatusOr<YamlNode> root = ParseYaml(text, file_name);
   if (!root.ok()) return root.status();
-  return ParsePolicy(*root, file_name, catalog);
+  absl::StatusOr<Policy> policy = ParsePolicy(*root, file_name, catalog);
+  if (policy.ok()) policy->text = std::string(text);
+  return policy;
 }
 
 }  // namespace candor::config

@@ -41,6 +41,9 @@ struct Policy {
   uint64_t version = 0;
   std::string notice;  // shown to employees: what is collected and why
   std::vector<CheckSpec> checks;
+  // The YAML it was read from, byte for byte (what `candor-agent explain` shows); empty for
+  // a policy built in code.
+  std::string text;
 };
 
 // Bounds of the policy language.
@@ -56,7 +59,8 @@ inline constexpr size_t kMaxNoticeBytes = 4096;
 absl::StatusOr<Policy> ParsePolicy(const YamlNode& root, absl::string_view file_name,
                                    const CollectorCatalog& catalog);
 
-// Reads, parses and validates a policy file (at most 256 KiB).
+// Reads, parses and validates a policy file (at most 256 KiB). Policy::text is set by this
+// and by ParsePolicyText; ParsePolicy leaves it empty.
 absl::StatusOr<Policy> LoadPolicyFile(const std::filesystem::path& path,
                                       const CollectorCatalog& catalog);
 

@@ -114,6 +114,9 @@ for _ in $(seq 50); do  # until the device reports it (at most 10 s)
   sleep 0.2
 done
 ctl device list --tenant demo
+sleep 1.5  # the agent writes its status at most once a second
+echo "== what the employee sees on the device (any local user): candor-agent status"
+"$build/agent/candor-agent" status --config "$work/agent.yaml" | sed -n 1,12p
 kill -TERM "$agent_pid"
 wait "$agent_pid" || true
 agent_pid=""
@@ -122,6 +125,12 @@ if [ "$applied" != "1" ]; then
   echo "the agent did not apply the pushed policy" >&2
   exit 1
 fi
+
+echo "== candor-agent explain: the policy in force, in plain words (first lines)"
+"$build/agent/candor-agent" explain --config "$work/agent.yaml" | sed -n 1,16p
+echo "  ..."
+echo "== candor-agent ledger: what was sent, decoded (the last event)"
+"$build/agent/candor-agent" ledger --config "$work/agent.yaml" --since 1h | tail -n 8
 
 echo "== candorctl report compliance: which devices meet the policy (high and critical checks)"
 ctl report compliance --tenant demo

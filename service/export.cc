@@ -7,19 +7,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "config/map_reader.h"
+#include "config/time_text.h"
 #include "config/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace candor::service {
-namespace {
-
-std::string Rfc3339(int64_t millis) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(millis),
-                          absl::UTCTimeZone());
-}
-
-}  // namespace
+using config::Rfc3339;
 
 std::string EventToJsonLine(const StoredEvent& event) {
   nlohmann::ordered_json line;
@@ -35,18 +28,6 @@ std::string EventToJsonLine(const StoredEvent& event) {
   line["received_at"] = Rfc3339(event.received_at_ms);
   line["policy_version"] = event.policy_version;
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-absl::StatusOr<int64_t> ParseSince(const std::string& text, int64_t now_ms) {
-  if (const std::optional<std::chrono::seconds> ago = config::ParseDuration(text)) {
-    return now_ms - ago->count() * 1000;
-  }
-  absl::Time time;
-  std::string error;
-  if (absl::ParseTime(absl::RFC3339_full, text, &time, &error)) return absl::ToUnixMillis(time);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--since: expected a time like 2026-11-22T08:00:00Z or a duration like 24h, got \"", text,
-      "\""));
 }
 
 absl::Status ExportEvents(EventStore& store, ExportFormat format, std::ostream& out,

@@ -24,8 +24,4 @@ std::string EventToJsonLine(const StoredEvent& event);
 absl::Status ExportEvents(EventStore& store, ExportFormat format, std::ostream& out,
                           std::optional<int64_t> received_since_ms = std::nullopt);
 
-// --since: an RFC 3339 time ("2026-11-22T08:00:00Z") or a duration before `now` ("15m",
-// "24h", "7d"), as milliseconds since 1970.
-absl::StatusOr<int64_t> ParseSince(const std::string& text, int64_t now_ms);
-
 }  // namespace candor::service

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "boost/program_options.hpp"
+#include "config/time_text.h"
 #include "service/export.h"
 #include "service/init_command.h"
 #include "service/log.h"
@@ -82,7 +83,7 @@ int RunExport(const std::string& config_path, const std::string& format,
   std::optional<int64_t> since_ms;
   if (since) {
     absl::StatusOr<int64_t> parsed =
-        cs::ParseSince(*since, cs::UnixMillis(std::chrono::system_clock::now()));
+        candor::config::ParseSince(*since, cs::UnixMillis(std::chrono::system_clock::now()));
     if (!parsed.ok()) return Fail(parsed.status().message());
     since_ms = *parsed;
   }

@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "config/time_text.h"
 #include "config/utf8.h"
 #include "nlohmann/json.hpp"
 
@@ -18,9 +19,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string Rfc3339(int64_t ms) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(ms), absl::UTCTimeZone());
-}
+using config::Rfc3339;
 
 Json TimeOrNull(int64_t ms) { return ms > 0 ? Json(Rfc3339(ms)) : Json(nullptr); }
 

@@ -73,6 +73,28 @@ TEST(AgentConfigTest, SpoolAndBackoffHaveDefaultsAndCanBeSet) {
   EXPECT_THAT(message, HasSubstr("did you mean \"sync_interval_ms\""));
 }
 
+TEST(AgentConfigTest, LedgerBoundsHaveDefaultsAndCanBeSet) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "agent.yaml", kGood);
+  absl::StatusOr<AgentConfig> config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ledger.max_age, std::chrono::hours(30 * 24));
+  EXPECT_EQ(config->ledger.max_bytes, uint64_t{16} << 20);
+
+  testing::WriteFile(dir / "agent.yaml",
+                     std::string(kGood) + "ledger: {max_age: 7d, max_mib: 2}\n");
+  config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ledger.max_age, std::chrono::hours(7 * 24));
+  EXPECT_EQ(config->ledger.max_bytes, uint64_t{2} << 20);
+
+  testing::WriteFile(dir / "agent.yaml", std::string(kGood) + "ledger: {max_age: 1h}\n");
+  config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("ledger.max_age"));
+}
+
 TEST(AgentConfigTest, UnknownKeyNamesFileLineAndNearestKey) {
   testing::TempDir dir;
   std::string text = kGood;

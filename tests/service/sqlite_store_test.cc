@@ -190,16 +190,6 @@ TEST_F(SqliteStoreTest, ExportSinceGivesEventsInTheOrderReceived) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
 }
 
-TEST(ParseSinceTest, TakesATimeOrADurationAgo) {
-  const int64_t now = 1'800'000'000'000;
-  EXPECT_EQ(*ParseSince("2027-01-15T08:00:00Z", now), now);
-  EXPECT_EQ(*ParseSince("2027-01-15T09:00:00+01:00", now), now);
-  EXPECT_EQ(*ParseSince("24h", now), now - 86'400'000);
-  EXPECT_EQ(*ParseSince("15m", now), now - 900'000);
-  EXPECT_THAT(std::string(ParseSince("yesterday", now).status().message()),
-              HasSubstr("expected a time like"));
-}
-
 TEST_F(SqliteStoreTest, RetentionDeletesOldEventsButEachDevicesNewest) {
   const DeviceIdentity quiet{"acme", "dev-quiet"};
   ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
