@@ -90,8 +90,9 @@ std::string ExplainPolicy(const config::Policy& policy, const config::CollectorC
     absl::StrAppend(&out, "No policy is in force yet: this device runs no checks and sends ",
                     "nothing until its IT provider sends a signed policy.\n");
   } else {
-    absl::StrAppend(&out, "Policy \"", policy.name, "\" version ", policy.version, " of ",
-                    policy.tenant, ", ", source, ".\n");
+    absl::StrAppend(&out, Wrap(absl::StrCat("Policy \"", policy.name, "\" version ", policy.version,
+                                            " of ", policy.tenant, ", ", source, "."),
+                               ""));
   }
   if (!policy.notice.empty()) {
     absl::StrAppend(&out, "\nWhat your IT provider says about it:\n", Wrap(policy.notice, "  "));
