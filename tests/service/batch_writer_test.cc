@@ -19,11 +19,12 @@ TEST(BatchWriterTest, StoresInSubmissionOrderAndReportsEachBatch) {
   ASSERT_TRUE(store.ok()) << store.status();
   Ingest ingest(**store, [] { return EventStore::Clock::now(); });
   const DeviceIdentity device{"acme", "dev-1"};
+  ServerMetrics metrics;
   std::mutex mu;
   std::condition_variable cv;
   std::vector<uint64_t> acked;
   {
-    BatchWriter writer(ingest);
+    BatchWriter writer(ingest, metrics);
     for (uint64_t first = 1; first <= 4901; first += 100) {
       absl::StatusOr<PreparedBatch> prepared = ingest.Prepare(device, MakeBatch(first, first + 99));
       ASSERT_TRUE(prepared.ok()) << prepared.status();
@@ -46,9 +47,10 @@ TEST(BatchWriterTest, StoresWhatIsQueuedBeforeItStops) {
   ASSERT_TRUE(store.ok()) << store.status();
   Ingest ingest(**store, [] { return EventStore::Clock::now(); });
   const DeviceIdentity device{"acme", "dev-1"};
+  ServerMetrics metrics;
   int done = 0;
   {
-    BatchWriter writer(ingest);
+    BatchWriter writer(ingest, metrics);
     for (uint64_t first = 1; first <= 901; first += 100) {
       writer.Submit(device, *ingest.Prepare(device, MakeBatch(first, first + 99)),
                     [&](absl::StatusOr<uint64_t> seq) { done += seq.ok(); });
