@@ -79,6 +79,10 @@ TEST_F(MetricsEndpointTest, CountsAgentsEventsLatencyAndRefusals) {
   EXPECT_EQ(Value(kLatencyCount), 0);
   EXPECT_EQ(HttpGet(server_->metrics_port(), "/").status_line, "HTTP/1.1 404 Not Found");
 
+  // A token nobody issued.
+  EXPECT_EQ(Enroll(dir_.path() / "guess", "cnd_" + std::string(43, 'A')).exit_code, 1);
+  EXPECT_EQ(Value(Rejected("enrollment", "invalid_token")), 1);
+
   const fs::path state = dir_.path() / "laptop";
   ASSERT_EQ(Enroll(state, Token("acme", 1)).exit_code, 0);
   const std::string id = DeviceId(state);
@@ -168,7 +172,7 @@ TEST_F(MetricsEndpointTest, APortInUseStopsTheServerAndOffTurnsTheEndpointOff) {
   const std::string taken = "127.0.0.1:" + std::to_string(server_->metrics_port());
   with("metrics_listen: " + taken);
   const RunResult second =
-      Run({CANDOR_SERVER_BIN, "--config", (install() / "server.yaml").string()});
+      candor::testing::Run({CANDOR_SERVER_BIN, "--config", (install() / "server.yaml").string()});
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.err, HasSubstr("metrics_listen " + taken + ": cannot bind"));
   EXPECT_THAT(second.out, Not(HasSubstr("listening on")));
