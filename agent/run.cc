@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -71,7 +72,7 @@ void PublishPolicy(const std::filesystem::path& state_dir, const config::Policy&
 
 }  // namespace
 
-int RunAgent(const config::AgentConfig& config, bool once) {
+int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
   collectors::CollectorRegistry registry;
   collectors::RegisterBuiltins(registry);
 
@@ -275,6 +276,13 @@ int RunAgent(const config::AgentConfig& config, bool once) {
         io.stop();
       };
   signals.async_wait(on_signal);
+  std::optional<StopRequest::Listening> listening;
+  if (stop != nullptr) {
+    listening.emplace(StopLoopOnRequest(*stop, io, [&](const std::string& reason) {
+      Log(absl::StrCat(reason, ", stopping"));
+      scheduler.Stop();
+    }));
+  }
   io.run();
   commit.Stop();  // the last events become durable (and are sent on the next start)
   delivery.Stop();

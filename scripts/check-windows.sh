@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compiles the Windows sources with mingw-w64 (the posture logic and its Win32 adapters:
-# registry, firewall service, WMI), with the project's warnings as errors. Nothing is run:
+# registry, firewall service, WMI; the Windows service's logic and its SCM adapters), with
+# the project's warnings as errors. Nothing is run:
 # there is no Windows here (docs/architecture.md says what has and has not been run).
 # Skips, saying so, when the cross compiler is not installed (scripts/setup.sh installs it).
 set -euo pipefail
@@ -16,8 +17,14 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 flags=(-std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror -Wno-missing-field-initializers
   -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -I "$root")
-for source in collectors/windows/*.cc; do
+for source in collectors/windows/*.cc agent/windows/*.cc; do
   echo "== $cxx $source"
   "$cxx" "${flags[@]}" -c "$source" -o "$out/$(basename "$source" .cc).o"
 done
-echo "== the Windows sources compile"
+# The service adapters also link, with a body that does not run the agent (the agent itself
+# needs gRPC, abseil and Boost built for Windows), so every Win32 import resolves.
+echo "== $cxx link tests/windows/service_link_check.cc"
+"$cxx" "${flags[@]}" tests/windows/service_link_check.cc "$out"/service_*.o "$out"/scm_win32.o \
+  "$out"/secure_dir_win32.o -o "$out/service_link_check.exe" -static -ladvapi32 -lshell32 \
+  -lole32 -luuid
+echo "== the Windows sources compile and the service adapters link"
