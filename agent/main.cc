@@ -244,8 +244,11 @@ int ServiceCommand(const std::vector<std::string>& args) {
         return cw::ServiceBody{
             .run =
                 [stop, config_path] {
+                  // UTF-8, as the service command found it (a narrow path would be
+                  // read in the ANSI code page).
                   absl::StatusOr<candor::config::AgentConfig> config =
-                      candor::config::LoadAgentConfig(config_path);
+                      candor::config::LoadAgentConfig(std::filesystem::path(
+                          std::u8string(config_path.begin(), config_path.end())));
                   if (!config.ok()) {
                     ca::Log(config.status().message());
                     return 1;

@@ -20,6 +20,7 @@
 #include "agent/spool.h"
 #include "agent/state_dir.h"
 #include "agent/status_board.h"
+#include "agent/stop_request.h"
 #include "agent/uplink.h"
 #include "agent/wake_timer.h"
 #include "boost/asio/io_context.hpp"

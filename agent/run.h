@@ -1,9 +1,10 @@
 #pragma once
 
-#include "agent/stop_request.h"
 #include "config/agent_config.h"
 
 namespace candor::agent {
+
+class StopRequest;  // agent/stop_request.h
 
 // Runs the agent with `config`: the one place its parts are built and wired together.
 // once: run every check once, deliver, wait for the acks; exit code 0, or 1 with the
