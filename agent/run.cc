@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,7 @@
 #include "agent/spool.h"
 #include "agent/state_dir.h"
 #include "agent/status_board.h"
+#include "agent/stop_request.h"
 #include "agent/uplink.h"
 #include "agent/wake_timer.h"
 #include "boost/asio/io_context.hpp"
@@ -71,7 +73,7 @@ void PublishPolicy(const std::filesystem::path& state_dir, const config::Policy&
 
 }  // namespace
 
-int RunAgent(const config::AgentConfig& config, bool once) {
+int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
   collectors::CollectorRegistry registry;
   collectors::RegisterBuiltins(registry);
 
@@ -275,6 +277,13 @@ int RunAgent(const config::AgentConfig& config, bool once) {
         io.stop();
       };
   signals.async_wait(on_signal);
+  std::optional<StopRequest::Listening> listening;
+  if (stop != nullptr) {
+    listening.emplace(StopLoopOnRequest(*stop, io, [&](const std::string& reason) {
+      Log(absl::StrCat(reason, ", stopping"));
+      scheduler.Stop();
+    }));
+  }
   io.run();
   commit.Stop();  // the last events become durable (and are sent on the next start)
   delivery.Stop();
