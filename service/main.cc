@@ -15,7 +15,7 @@
 #include "service/log.h"
 #include "service/server.h"
 #include "service/server_config.h"
-#include "service/storage/sqlite_store.h"
+#include "service/storage/open_store.h"
 
 namespace po = boost::program_options;
 namespace cs = candor::service;
@@ -96,10 +96,8 @@ int RunExport(const std::string& config_path, const std::string& format,
   }
   absl::StatusOr<cs::ServerConfig> config = cs::LoadServerConfig(config_path);
   if (!config.ok()) return Fail(config.status().message());
-  cs::SqliteStore::Options options;
-  options.read_only = true;
-  absl::StatusOr<std::unique_ptr<cs::SqliteStore>> store =
-      cs::SqliteStore::Open(config->storage, options);
+  absl::StatusOr<std::unique_ptr<cs::Storage>> store =
+      cs::OpenStorage(config->storage, {.read_only = true});
   if (!store.ok()) return Fail(store.status().message());
   if (absl::Status s = cs::ExportEvents(**store, export_format, std::cout, since_ms); !s.ok()) {
     return Fail(s.message());

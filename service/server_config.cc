@@ -4,6 +4,7 @@
 #include "config/map_reader.h"
 #include "config/yaml_tree.h"
 #include "proto/limits.h"
+#include "service/storage/open_store.h"
 
 namespace candor::service {
 namespace {
@@ -32,7 +33,10 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::filesystem::path& path)
     if (auto v = tls.Path("client_ca", base, Presence::kRequired)) server.tls.client_ca = *v;
     tls.Finish();
   }
-  if (auto v = top.Path("storage", base, Presence::kRequired)) server.storage = *v;
+  if (auto v = top.String("storage", Presence::kRequired)) {
+    const std::filesystem::path file(*v);
+    server.storage = IsPostgresUri(*v) || file.is_absolute() ? *v : (base / file).string();
+  }
   if (auto v = top.Duration("retention", std::chrono::hours(24), std::chrono::hours(24 * 3660),
                             Presence::kOptional)) {
     server.retention = *v;

@@ -201,25 +201,6 @@ class Transaction {
   bool committed_ = false;
 };
 
-absl::string_view StatusText(v1::CheckStatus status) {
-  switch (status) {
-    case v1::CHECK_STATUS_PASS:
-      return "PASS";
-    case v1::CHECK_STATUS_FAIL:
-      return "FAIL";
-    case v1::CHECK_STATUS_NOT_APPLICABLE:
-      return "NOT_APPLICABLE";
-    case v1::CHECK_STATUS_ERROR:
-      return "ERROR";
-    default:
-      return "UNSPECIFIED";
-  }
-}
-
-int64_t ToMillis(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000 + t.nanos() / 1000000;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path,
@@ -315,10 +296,10 @@ absl::Status SqliteStore::StoreBatches(absl::Span<const BatchToStore> batches,
       insert.BindStaticText(3, device.tenant);
       insert.BindStaticText(4, event.collector());
       insert.BindStaticText(5, event.check_id());
-      insert.BindStaticText(6, StatusText(event.status()));
+      insert.BindStaticText(6, CheckStatusText(event.status()));
       insert.BindStaticText(7, event.reason());
       insert.BindStaticText(8, facts);
-      insert.BindInt(9, ToMillis(event.observed_at()));
+      insert.BindInt(9, TimestampMillis(event.observed_at()));
       insert.BindInt(10, received_ms);
       insert.BindInt(11, static_cast<int64_t>(event.policy_version()));
       if (const int rc = sqlite3_step(insert.get()); rc != SQLITE_DONE) {
@@ -358,11 +339,11 @@ absl::Status SqliteStore::UpsertLatest(absl::Span<const BatchToStore> batches,
     upsert.BindStaticText(2, latest.device->device_id);
     upsert.BindStaticText(3, event.check_id());
     upsert.BindStaticText(4, event.collector());
-    upsert.BindStaticText(5, StatusText(event.status()));
+    upsert.BindStaticText(5, CheckStatusText(event.status()));
     upsert.BindInt(6, event.severity());
     upsert.BindInt(7, event.interval_seconds());
     upsert.BindStaticText(8, event.reason());
-    upsert.BindInt(9, ToMillis(event.observed_at()));
+    upsert.BindInt(9, TimestampMillis(event.observed_at()));
     upsert.BindInt(10, received_ms);
     upsert.BindInt(11, static_cast<int64_t>(event.policy_version()));
     upsert.BindInt(12, static_cast<int64_t>(event.seq()));
