@@ -41,7 +41,9 @@ constexpr const char* kUsage =
     "Agents and admins connect with client certificates issued by tls.client_ca; devices\n"
     "without one can only enroll (with a token from `candorctl token create`) when the\n"
     "config has an enrollment CA. The server prints \"listening on HOST:PORT\" once it\n"
-    "accepts connections and stops cleanly on SIGTERM or SIGINT. See docs/operations.md.\n";
+    "accepts connections and stops cleanly on SIGTERM or SIGINT. The config's storage is a\n"
+    "SQLite file (one server) or a postgres:// URI (several servers may share the database).\n"
+    "See docs/operations.md.\n";
 
 int Fail(absl::string_view message) {
   std::cerr << "candor-server: " << message << "\n";

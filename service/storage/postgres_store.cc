@@ -4,11 +4,13 @@
 #include "service/storage/postgres_store.h"
 
 #include <algorithm>
+#include <deque>
 #include <random>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "service/storage/pg_listener.h"
 
 namespace candor::service {
@@ -17,6 +19,15 @@ namespace {
 std::string RandomInstanceId() {
   std::random_device random;
   return absl::StrFormat("%08x%08x", random(), random());
+}
+
+// PostgreSQL text cannot hold a NUL byte (valid UTF-8, so ingest lets it through, and
+// SQLite keeps it): it becomes U+FFFD rather than fail the batch forever. `kept` owns the
+// copies.
+absl::string_view WithoutNul(absl::string_view text, std::deque<std::string>& kept) {
+  if (text.find('\0') == absl::string_view::npos) return text;
+  return kept.emplace_back(
+      absl::StrReplaceAll(text, {{absl::string_view("\0", 1), "\xEF\xBF\xBD"}}));
 }
 
 // Rows fetched from a cursor at a time: large enough that round trips don't dominate,
@@ -78,6 +89,7 @@ absl::Status PostgresStore::StoreBatches(absl::Span<const BatchToStore> batches,
   // whatever the group's size.
   std::vector<absl::string_view> device_ids, tenants, collectors, checks, statuses, reasons, facts;
   std::vector<int64_t> seqs, observed, versions;
+  std::deque<std::string> kept;
   for (const BatchToStore& item : batches) {
     const v1::EventBatch& batch = item.prepared->batch;
     for (int i = 0; i < batch.events_size(); ++i) {
@@ -88,7 +100,7 @@ absl::Status PostgresStore::StoreBatches(absl::Span<const BatchToStore> batches,
       collectors.push_back(event.collector());
       checks.push_back(event.check_id());
       statuses.push_back(CheckStatusText(event.status()));
-      reasons.push_back(event.reason());
+      reasons.push_back(WithoutNul(event.reason(), kept));
       facts.push_back(item.prepared->facts_json[static_cast<size_t>(i)]);
       observed.push_back(TimestampMillis(event.observed_at()));
       versions.push_back(static_cast<int64_t>(event.policy_version()));
@@ -116,7 +128,7 @@ absl::Status PostgresStore::StoreBatches(absl::Span<const BatchToStore> batches,
     l_statuses.push_back(CheckStatusText(l.event->status()));
     l_severity.push_back(l.event->severity());
     l_interval.push_back(l.event->interval_seconds());
-    l_reasons.push_back(l.event->reason());
+    l_reasons.push_back(WithoutNul(l.event->reason(), kept));
     l_observed.push_back(TimestampMillis(l.event->observed_at()));
     l_versions.push_back(static_cast<int64_t>(l.event->policy_version()));
     l_seqs.push_back(static_cast<int64_t>(l.event->seq()));

@@ -310,6 +310,28 @@ TEST(PostgresStoreTest, ALockedTableGivesNoAckAndStoresNothing) {
   EXPECT_EQ(backend.CountEventsOutside(), 2);
 }
 
+// PostgreSQL text holds no NUL byte; rather than refuse the batch forever, it becomes
+// U+FFFD, in the history and in the latest result.
+TEST(PostgresStoreTest, ANulInAReasonIsReplacedNotRefused) {
+  CANDOR_SKIP_WITHOUT_POSTGRES(Backend::kPostgres);
+  TestBackend backend(Backend::kPostgres);
+  ASSERT_TRUE(backend.Create().ok());
+  auto store = backend.Open();
+  ASSERT_TRUE(store.ok()) << store.status();
+  v1::EventBatch batch = MakeBatch(1, 1);
+  batch.mutable_events(0)->set_reason(std::string("a\0b", 3));
+  ASSERT_EQ(*(*store)->StoreBatch(kDevice, batch, kNow), 1u);
+  EXPECT_EQ(All(**store)[0].reason,
+            "a\xEF\xBF\xBD"
+            "b");
+  std::string latest;
+  ASSERT_TRUE(
+      (*store)->ForEachLatestResult({}, [&](const LatestResult& r) { latest = r.reason; }).ok());
+  EXPECT_EQ(latest,
+            "a\xEF\xBF\xBD"
+            "b");
+}
+
 // The error names where it tried to connect, never the password.
 TEST(PostgresStoreTest, AnUnreachableServerIsUnavailableWithoutThePassword) {
   auto store = PostgresStore::Open("postgresql://candor:s3cret@127.0.0.1:1/candor", {});
