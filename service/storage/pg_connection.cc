@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/strip.h"
 
 namespace candor::service::pg {
@@ -207,6 +207,25 @@ absl::StatusOr<Result> Connection::Exec(absl::string_view what, const char* sql,
                                         const Params& params) {
   Result result(PQexecParams(conn_, sql, params.size(), params.types(), params.values(),
                              params.lengths(), params.formats(), 1));
+  const ExecStatusType status = result.get() ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    return Error(conn_, result.get(), what);
+  }
+  return result;
+}
+
+absl::Status Connection::Send(absl::string_view what, const char* sql, const Params& params) {
+  if (PQsendQueryParams(conn_, sql, params.size(), params.types(), params.values(),
+                        params.lengths(), params.formats(), 1) == 0) {
+    return Error(conn_, nullptr, what);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Result> Connection::Receive(absl::string_view what) {
+  Result result(PQgetResult(conn_));
+  // One statement, one result: drain to the end so the connection takes the next.
+  while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
   const ExecStatusType status = result.get() ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     return Error(conn_, result.get(), what);

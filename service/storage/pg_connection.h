@@ -96,6 +96,10 @@ class Connection {
 
   // Runs one statement (binary results); an error Status unless it succeeded.
   absl::StatusOr<Result> Exec(absl::string_view what, const char* sql, const Params& params);
+  // Exec in two halves, so the caller can work while the server runs the statement: Send
+  // returns once it is sent; Receive waits for its result. Nothing else may be sent between.
+  absl::Status Send(absl::string_view what, const char* sql, const Params& params);
+  absl::StatusOr<Result> Receive(absl::string_view what);
   // Runs SQL without parameters, possibly several statements (migrations, BEGIN, COMMIT).
   absl::Status ExecScript(absl::string_view what, const char* sql);
   // Prepares `sql` under `name` on this connection the first time it is asked for.

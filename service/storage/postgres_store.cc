@@ -32,7 +32,7 @@ absl::string_view WithoutNul(absl::string_view text, std::deque<std::string>& ke
 
 // Rows fetched from a cursor at a time: large enough that round trips don't dominate,
 // small enough to keep memory flat on a table of millions.
-constexpr int kFetchRows = 5000;
+constexpr int kFetchRows = 10000;
 
 }  // namespace
 
@@ -197,11 +197,18 @@ absl::Status PostgresStore::ForEachRow(
   const std::string declare = absl::StrCat("DECLARE candor_rows NO SCROLL CURSOR FOR ", sql);
   if (auto r = c.Exec(what, declare.c_str(), params); !r.ok()) return r.status();
   const std::string fetch = absl::StrCat("FETCH FORWARD ", kFetchRows, " FROM candor_rows");
+  // Double-buffered: the next FETCH is sent before this one's rows are visited, so the
+  // server reads ahead while the caller works.
+  if (absl::Status s = c.Send(what, fetch.c_str(), {}); !s.ok()) return s;
   while (true) {
-    absl::StatusOr<pg::Result> rows = c.Exec(what, fetch.c_str(), {});
+    absl::StatusOr<pg::Result> rows = c.Receive(what);
     if (!rows.ok()) return rows.status();
+    const bool last = rows->rows() < kFetchRows;
+    if (!last) {
+      if (absl::Status s = c.Send(what, fetch.c_str(), {}); !s.ok()) return s;
+    }
     for (int i = 0; i < rows->rows(); ++i) visit(*rows, i);
-    if (rows->rows() < kFetchRows) break;
+    if (last) break;
   }
   return c.ExecScript(what, "COMMIT");
 }

@@ -158,6 +158,30 @@ TEST_F(SqliteStoreTest, ALockedDatabaseGivesNoAckAndStoresNothing) {
   EXPECT_EQ(*(*store)->StoreBatch(kDevice, MakeBatch(1, 2), kNow), 2u);
 }
 
+// More rows than PostgresStore fetches at a time (10,000): all of them, in order.
+TEST_P(EventStoreTest, ReadsEveryRowOfALargeTableInOrder) {
+  std::vector<DeviceIdentity> devices;
+  for (int d = 0; d < 25; ++d) devices.push_back({"acme", "dev-" + std::to_string(100 + d)});
+  const PreparedBatch batch = PrepareBatch(MakeBatch(1, 1000));
+  std::vector<EventStore::BatchToStore> group;
+  for (const DeviceIdentity& device : devices) group.push_back({&device, &batch});
+  ASSERT_TRUE(store_->StoreBatches(group, kNow).ok());
+  size_t count = 0;
+  bool ordered = true;
+  std::pair<std::string, uint64_t> previous;
+  ASSERT_TRUE(store_
+                  ->ForEachEvent([&](const StoredEvent& e) {
+                    std::pair<std::string, uint64_t> key{e.device_id, e.seq};
+                    ordered = ordered && (count == 0 || previous < key);
+                    previous = key;
+                    ++count;
+                  })
+                  .ok());
+  EXPECT_EQ(count, 25'000u);
+  EXPECT_TRUE(ordered);
+  EXPECT_EQ(previous, (std::pair<std::string, uint64_t>{"dev-124", 1000}));
+}
+
 TEST_P(EventStoreTest, SurvivesReopenAndRefusesANewerSchema) {
   ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 1), kNow).ok());
   store_.reset();
