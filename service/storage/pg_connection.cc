@@ -164,6 +164,14 @@ absl::Status Error(PGconn* conn, const PGresult* result, absl::string_view what)
   return absl::InternalError(message);
 }
 
+bool ParsesAsConninfo(const std::string& uri) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(uri.c_str(), &error);
+  PQfreemem(error);
+  PQconninfoFree(options);
+  return options != nullptr;
+}
+
 std::string DescribeTarget(const std::string& uri) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(uri.c_str(), &error);

@@ -155,6 +155,9 @@ class Pool {
   size_t open_ = 0;  // idle and leased
 };
 
+// Whether libpq can parse `uri` (it is not connected to).
+bool ParsesAsConninfo(const std::string& uri);
+
 // "host:port/dbname" of a libpq URI, for messages: never the user's password.
 std::string DescribeTarget(const std::string& uri);
 
