@@ -14,7 +14,10 @@
 namespace candor::service {
 
 absl::Status ListenForChanges(pg::Connection& conn) {
-  return conn.ExecScript("listen", "LISTEN candor_policy; LISTEN candor_revoke");
+  // Named, so an operator (or a test) can find this connection in pg_stat_activity.
+  return conn.ExecScript("listen",
+                         "SET application_name = 'candor-listener'; "
+                         "LISTEN candor_policy; LISTEN candor_revoke");
 }
 
 absl::StatusOr<std::unique_ptr<PgListener>> PgListener::Start(const std::string& uri,

@@ -161,6 +161,12 @@ class RecordedChanges : public StorageChanges {
   void DeviceRevoked(const std::string& device_id) override { Add(revoked_, device_id); }
   void ChangesMissed() override { Add(missed_, "missed"); }
 
+  // Waits up to 10 s until ChangesMissed was called; whether it was.
+  bool WaitForMissed() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return !missed_.empty(); });
+  }
+
   // Waits up to 10 s until `revoked` was told; what was told by then.
   std::pair<std::vector<std::string>, std::vector<std::string>> WaitForRevoked(
       const std::string& device_id) {
@@ -206,6 +212,36 @@ TEST_P(RegistryStoreTest, OtherServersHearOfPoliciesAndRevocationsOnlyWithPostgr
   auto [policies, revoked] = heard.WaitForRevoked("d1");
   EXPECT_THAT(policies, ::testing::ElementsAre("acme"));
   EXPECT_THAT(revoked, ::testing::ElementsAre("d1"));
+}
+
+// The listening connection is cut (a PostgreSQL restart, a network blip): the listener
+// connects again, says changes may have been missed, and hears the next ones.
+TEST(PostgresChangesTest, TheListenerComesBackAfterALostConnection) {
+  CANDOR_SKIP_WITHOUT_POSTGRES(testing::Backend::kPostgres);
+  testing::TestBackend backend(testing::Backend::kPostgres);
+  ASSERT_TRUE(backend.Create().ok());
+  auto store = backend.Open();
+  auto other = backend.Open();
+  ASSERT_TRUE(store.ok() && other.ok());
+  RecordedChanges heard;
+  auto watch = (*store)->WatchOtherServers(heard);
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  ASSERT_TRUE(backend
+                  .ExecOutside("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE application_name = 'candor-listener' "
+                               "AND datname = current_database()")
+                  .ok());
+  EXPECT_TRUE(heard.WaitForMissed());
+  ASSERT_TRUE((*other)->CreateTenant("acme", kNow).ok());
+  ASSERT_TRUE((*other)
+                  ->AddToken({.hash = TokenHash("cnd_a"),
+                              .tenant = "acme",
+                              .uses_left = 1,
+                              .expires_at_ms = kNow + 60'000})
+                  .ok());
+  ASSERT_TRUE((*other)->EnrollDevice(TokenHash("cnd_a"), {.device_id = "d1"}, kNow).ok());
+  ASSERT_TRUE((*other)->RevokeDevice("d1", kNow).ok());
+  EXPECT_THAT(heard.WaitForRevoked("d1").second, ::testing::ElementsAre("d1"));
 }
 
 TEST(EnrollmentTokenTest, TokensAndIdsAreRandomAndWellFormed) {
