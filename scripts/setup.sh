@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache clang-format
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev openssl
+  libabsl-dev libyaml-cpp-dev libsqlite3-dev sqlite3 libpq-dev postgresql libssl-dev openssl
   liblz4-dev zlib1g-dev libdpkg-dev rpm
   nlohmann-json3-dev libboost-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -4,12 +4,20 @@
 # UndefinedBehaviorSanitizer in a separate directory; then fuzzes the policy loader for a
 # bounded time (FUZZ_SECONDS, default 60; scripts/fuzz.sh), and compiles the Windows sources
 # with mingw-w64 (scripts/check-windows.sh).
+# The PostgreSQL cases run against a throwaway cluster (scripts/pg-cluster.sh) started here
+# and stopped on exit; CANDOR_TEST_POSTGRES tells the tests where it is.
 # Exits non-zero on any failure. Usage: scripts/test.sh [--no-sanitizers]
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 "$root/scripts/setup.sh"
+
+pg_dir=$(mktemp -d /tmp/candor-pg.XXXXXX)
+trap '"$root/scripts/pg-cluster.sh" stop "$pg_dir"' EXIT
+CANDOR_TEST_POSTGRES=$("$root/scripts/pg-cluster.sh" start "$pg_dir")
+export CANDOR_TEST_POSTGRES
+echo "== PostgreSQL for tests: $CANDOR_TEST_POSTGRES"
 
 jobs=$(nproc)
 launcher=()

@@ -362,6 +362,15 @@ void StreamTracker::Unregister(const DeviceIdentity& device, grpc::CallbackServe
   if (it->second.empty()) by_device_.erase(it);
 }
 
+std::vector<std::string> StreamTracker::OpenDevices() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> devices;
+  for (const auto& [device_id, streams] : by_device_) {
+    if (!streams.empty()) devices.push_back(device_id);
+  }
+  return devices;
+}
+
 size_t StreamTracker::CancelDevice(const std::string& device_id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_device_.find(device_id);

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "candor/v1/agent_service.grpc.pb.h"
 #include "service/batch_writer.h"
@@ -47,6 +48,8 @@ class StreamTracker final : public PolicyFanOut {
   void Unregister(const DeviceIdentity& device, grpc::CallbackServerContext* context);
   // Cancels every open stream of `device_id`; how many there were.
   size_t CancelDevice(const std::string& device_id);
+  // The devices with an open stream.
+  std::vector<std::string> OpenDevices() const;
 
   size_t Offer(const std::string& tenant,
                const std::shared_ptr<const TenantPolicies>& policies) override;

@@ -16,7 +16,7 @@
 #include "service/log.h"
 #include "service/server.h"
 #include "service/server_config.h"
-#include "service/storage/sqlite_store.h"
+#include "service/storage/open_store.h"
 
 namespace po = boost::program_options;
 namespace cs = candor::service;
@@ -43,9 +43,10 @@ constexpr const char* kUsage =
     "Agents and admins connect with client certificates issued by tls.client_ca; devices\n"
     "without one can only enroll (with a token from `candorctl token create`) when the\n"
     "config has an enrollment CA. The server prints \"listening on HOST:PORT\" once it\n"
-    "accepts connections and stops cleanly on SIGTERM or SIGINT. Prometheus metrics are\n"
-    "served at http://METRICS_LISTEN/metrics (config metrics_listen, default\n"
-    "127.0.0.1:9464; off to disable); the server prints \"metrics on URL\" first.\n"
+    "accepts connections and stops cleanly on SIGTERM or SIGINT. The config's storage is a\n"
+    "SQLite file (one server) or a postgres:// URI (several servers may share the database).\n"
+    "Prometheus metrics are served at http://METRICS_LISTEN/metrics (config metrics_listen,\n"
+    "default 127.0.0.1:9464; off to disable); the server prints \"metrics on URL\" first.\n"
     "See docs/operations.md.\n";
 
 int Fail(absl::string_view message) {
@@ -105,10 +106,8 @@ int RunExport(const std::string& config_path, const std::string& format,
   }
   absl::StatusOr<cs::ServerConfig> config = cs::LoadServerConfig(config_path);
   if (!config.ok()) return Fail(config.status().message());
-  cs::SqliteStore::Options options;
-  options.read_only = true;
-  absl::StatusOr<std::unique_ptr<cs::SqliteStore>> store =
-      cs::SqliteStore::Open(config->storage, options);
+  absl::StatusOr<std::unique_ptr<cs::Storage>> store =
+      cs::OpenStorage(config->storage, {.read_only = true});
   if (!store.ok()) return Fail(store.status().message());
   if (absl::Status s = cs::ExportEvents(**store, export_format, std::cout, since_ms); !s.ok()) {
     return Fail(s.message());

@@ -57,4 +57,29 @@ absl::StatusOr<size_t> PolicyDistribution::Push(const PolicyRecord& policy) {
   return streams_.Offer(policy.tenant, policies);
 }
 
+absl::StatusOr<size_t> PolicyDistribution::Refresh(const std::string& tenant) {
+  std::shared_ptr<const TenantPolicies> policies;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    absl::StatusOr<std::shared_ptr<const TenantPolicies>> loaded = LoadLocked(tenant);
+    if (!loaded.ok()) {
+      cache_.erase(tenant);
+      return loaded.status();
+    }
+    policies = *loaded;
+  }
+  return streams_.Offer(tenant, policies);
+}
+
+absl::Status PolicyDistribution::RefreshAll() {
+  std::vector<std::string> tenants;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [tenant, policies] : cache_) tenants.push_back(tenant);
+  }
+  absl::Status first;
+  for (const std::string& tenant : tenants) first.Update(Refresh(tenant).status());
+  return first;
+}
+
 }  // namespace candor::service

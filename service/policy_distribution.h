@@ -54,6 +54,13 @@ class PolicyDistribution {
   // newest) and offers it on every open stream of its tenant; how many streams.
   absl::StatusOr<size_t> Push(const PolicyRecord& policy);
 
+  // Another server stored a policy for `tenant`: reads the tenant's policies again and
+  // offers them on its open streams; how many streams.
+  absl::StatusOr<size_t> Refresh(const std::string& tenant);
+  // Changes may have been missed: Refresh every tenant read so far. The first error, after
+  // trying all (a tenant that failed is read again when next asked for).
+  absl::Status RefreshAll();
+
  private:
   absl::StatusOr<std::shared_ptr<const TenantPolicies>> LoadLocked(const std::string& tenant);
 

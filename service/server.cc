@@ -10,7 +10,7 @@
 #include "grpcpp/server_builder.h"
 #include "proto/limits.h"
 #include "service/log.h"
-#include "service/storage/sqlite_store.h"
+#include "service/storage/open_store.h"
 
 namespace candor::service {
 namespace {
@@ -34,8 +34,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   if (!client_ca.ok()) return client_ca.status();
 
   std::unique_ptr<Server> server(new Server());
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
-      SqliteStore::Open(config.storage, SqliteStore::Options{});
+  absl::StatusOr<std::unique_ptr<Storage>> store = OpenStorage(config.storage, {});
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
   server->pruner_ = std::make_unique<RetentionPruner>(
@@ -101,6 +100,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->admin_service_ = std::make_unique<AdminServiceImpl>(
       registry, *server->store_, server->tracker_, policies, metrics, collectors::BuiltinCatalog(),
       [] { return std::chrono::system_clock::now(); });
+  // Several servers on one PostgreSQL: policies pushed and devices revoked through another
+  // reach this one's open streams too.
+  server->cluster_sync_ = std::make_unique<ClusterSync>(policies, server->tracker_, registry);
+  absl::StatusOr<std::unique_ptr<ChangeWatch>> watch =
+      server->store_->WatchOtherServers(*server->cluster_sync_);
+  if (!watch.ok()) return watch.status();
+  server->change_watch_ = std::move(*watch);
 
   // A client certificate, when one is presented, must be issued by tls.client_ca. Agent and
   // admin calls refuse a caller without one (identity.h); only enrollment takes them.
@@ -139,6 +145,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
 void Server::Shutdown(std::chrono::milliseconds grace) {
   if (stopped_) return;
   stopped_ = true;
+  change_watch_.reset();  // no more calls into the streams from other servers' changes
   grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
   tracker_.WaitUntilIdle();
 }

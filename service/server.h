@@ -11,6 +11,7 @@
 #include "grpcpp/server.h"
 #include "service/admin_service.h"
 #include "service/agent_stream.h"
+#include "service/cluster_sync.h"
 #include "service/enrollment_service.h"
 #include "service/ingest.h"
 #include "service/metrics.h"
@@ -20,7 +21,7 @@
 #include "service/rate_limiter.h"
 #include "service/retention.h"
 #include "service/server_config.h"
-#include "service/storage/sqlite_store.h"
+#include "service/storage/storage.h"
 
 namespace candor::service {
 
@@ -45,7 +46,7 @@ class Server {
 
   // First, so it outlives everything that counts in it.
   ServerMetrics metrics_;
-  std::unique_ptr<SqliteStore> store_;  // events and the registry
+  std::unique_ptr<Storage> store_;  // events and the registry
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<BatchWriter> writer_;
@@ -56,6 +57,9 @@ class Server {
   std::unique_ptr<EnrollmentServiceImpl> enrollment_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<RetentionPruner> pruner_;
+  std::unique_ptr<ClusterSync> cluster_sync_;
+  // Declared after what it calls into, so it stops first.
+  std::unique_ptr<ChangeWatch> change_watch_;  // null with SQLite
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<MetricsHttpServer> metrics_http_;  // none with metrics_listen: off
   int port_ = 0;

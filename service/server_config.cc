@@ -4,6 +4,8 @@
 #include "config/map_reader.h"
 #include "config/yaml_tree.h"
 #include "proto/limits.h"
+#include "service/storage/open_store.h"
+#include "service/storage/pg_connection.h"
 
 namespace candor::service {
 namespace {
@@ -51,7 +53,16 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::filesystem::path& path)
     if (auto v = tls.Path("client_ca", base, Presence::kRequired)) server.tls.client_ca = *v;
     tls.Finish();
   }
-  if (auto v = top.Path("storage", base, Presence::kRequired)) server.storage = *v;
+  if (auto v = top.String("storage", Presence::kRequired)) {
+    const std::filesystem::path file(*v);
+    server.storage = IsPostgresUri(*v) || file.is_absolute() ? *v : (base / file).string();
+    // libpq's own message could quote the password: say only what is wrong.
+    if (IsPostgresUri(*v) && !pg::ParsesAsConninfo(*v)) {
+      diag.Error(top.Get("storage", Presence::kOptional)->pos, "storage",
+                 "expected a PostgreSQL URI like postgresql://user@host:5432/candor; libpq "
+                 "cannot parse this one");
+    }
+  }
   if (auto v = top.Duration("retention", std::chrono::hours(24), std::chrono::hours(24 * 3660),
                             Presence::kOptional)) {
     server.retention = *v;

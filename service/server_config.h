@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "config/host_port.h"
@@ -37,7 +38,8 @@ struct ServerConfig {
   config::HostPort listen;  // port 0 picks a free port
   ServerTlsFiles tls;
   EnrollmentSettings enrollment;
-  std::filesystem::path storage;  // SQLite database file
+  // A SQLite database file, or a postgres:// (postgresql://) URI for PostgreSQL.
+  std::string storage;
   DeviceLimits device_limits;
   // How long event history is kept (reports use each device's latest results, kept
   // regardless).

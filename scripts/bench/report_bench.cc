@@ -1,10 +1,12 @@
 // Compliance report time for a large tenant: DEVICES devices x CHECKS checks, each device
-// having reported every check ROUNDS times (history), in a real SQLite store on disk.
+// having reported every check ROUNDS times (history), in a real SQLite store on disk or in
+// PostgreSQL.
 // Times the aggregated report, the report with per-device detail and one device's report
 // (median of 5 each), against the baseline of computing the latest result per check from
 // the event history at query time (what the server would do without check_results).
 //
-// Usage: bench_report DIR [DEVICES] [CHECKS] [ROUNDS]
+// Usage: bench_report DIR|postgres://URI [DEVICES] [CHECKS] [ROUNDS]
+//   DIR is emptied first; the PostgreSQL database must be empty (a new one).
 
 #include <sqlite3.h>
 
@@ -20,7 +22,8 @@
 #include "scripts/bench/typical_event.h"
 #include "service/compliance.h"
 #include "service/enrollment_service.h"
-#include "service/storage/sqlite_store.h"
+#include "service/storage/open_store.h"
+#include "service/storage/pg_connection.h"
 
 namespace {
 
@@ -51,16 +54,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s DIR [DEVICES] [CHECKS] [ROUNDS]\n", argv[0]);
     return 2;
   }
-  const std::filesystem::path dir = argv[1];
+  const std::string where = argv[1];
+  const bool postgres = cs::IsPostgresUri(where);
   const int devices = argc > 2 ? std::atoi(argv[2]) : 10000;
   const int checks = argc > 3 ? std::atoi(argv[3]) : 50;
   const int rounds = argc > 4 ? std::atoi(argv[4]) : 2;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::filesystem::path db = dir / "candor.db";
-  auto opened = cs::SqliteStore::Open(db, {});
+  const std::filesystem::path db = std::filesystem::path(where) / "candor.db";
+  if (!postgres) {
+    std::filesystem::remove_all(where);
+    std::filesystem::create_directories(where);
+  }
+  auto opened = cs::OpenStorage(postgres ? where : db.string(), {});
   if (!opened.ok()) return Fail(opened.status());
-  cs::SqliteStore& store = **opened;
+  cs::Storage& store = **opened;
   const int64_t now_ms = cs::UnixMillis(std::chrono::system_clock::now());
   if (absl::Status s = store.CreateTenant("acme", now_ms); !s.ok()) return Fail(s);
   if (absl::Status s = store.AddToken({.hash = cs::TokenHash("cnd_bench"),
@@ -127,6 +133,15 @@ int main(int argc, char** argv) {
     if (!report.ok()) std::abort();
     compliant = report->compliant();
   });
+  // The store's part alone: reading every latest result of the tenant, nothing judged.
+  size_t scanned = 0;
+  const double scan = MedianMs(5, [&] {
+    scanned = 0;
+    if (!store.ForEachLatestResult({.tenant = "acme"}, [&](const cs::LatestResult&) { ++scanned; })
+             .ok()) {
+      std::abort();
+    }
+  });
   request.set_devices(true);
   const double detailed = MedianMs(5, [&] {
     if (!cs::BuildComplianceReport(store, store, request, now_ms).ok()) std::abort();
@@ -139,26 +154,44 @@ int main(int argc, char** argv) {
 
   // Baseline: the latest status per (device, check) from the event history, counted per
   // check, in one SQL query over the events table.
-  sqlite3* raw = nullptr;
-  sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
   int64_t baseline_rows = 0;
-  const double baseline = MedianMs(5, [&] {
-    sqlite3_stmt* stmt = nullptr;
-    sqlite3_prepare_v2(raw,
-                       "SELECT check_id, status, COUNT(*) FROM ("
-                       "SELECT check_id, status, MAX(seq) FROM events WHERE tenant = 'acme' "
-                       "AND collector != 'agent' GROUP BY device_id, check_id) "
-                       "GROUP BY check_id, status",
-                       -1, &stmt, nullptr);
-    baseline_rows = 0;
-    while (sqlite3_step(stmt) == SQLITE_ROW) baseline_rows += sqlite3_column_int64(stmt, 2);
-    sqlite3_finalize(stmt);
-  });
-  sqlite3_close(raw);
+  double baseline = 0;
+  if (postgres) {
+    auto conn = cs::pg::Connection::Open(where);
+    if (!conn.ok()) return Fail(conn.status());
+    baseline = MedianMs(5, [&] {
+      auto rows = (*conn)->Exec(
+          "baseline",
+          "SELECT check_id, status, COUNT(*) FROM (SELECT DISTINCT ON (device_id, check_id) "
+          "check_id, status FROM events WHERE tenant = 'acme' AND collector <> 'agent' "
+          "ORDER BY device_id, check_id, seq DESC) latest GROUP BY check_id, status",
+          {});
+      if (!rows.ok()) std::abort();
+      baseline_rows = 0;
+      for (int i = 0; i < rows->rows(); ++i) baseline_rows += rows->Int(i, 2);
+    });
+  } else {
+    sqlite3* raw = nullptr;
+    sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    baseline = MedianMs(5, [&] {
+      sqlite3_stmt* stmt = nullptr;
+      sqlite3_prepare_v2(raw,
+                         "SELECT check_id, status, COUNT(*) FROM ("
+                         "SELECT check_id, status, MAX(seq) FROM events WHERE tenant = 'acme' "
+                         "AND collector != 'agent' GROUP BY device_id, check_id) "
+                         "GROUP BY check_id, status",
+                         -1, &stmt, nullptr);
+      baseline_rows = 0;
+      while (sqlite3_step(stmt) == SQLITE_ROW) baseline_rows += sqlite3_column_int64(stmt, 2);
+      sqlite3_finalize(stmt);
+    });
+    sqlite3_close(raw);
+  }
 
   std::printf("aggregated report      %8.1f ms  (%u of %d devices compliant)\n", aggregated,
               compliant, devices);
   std::printf("with per-device detail %8.1f ms\n", detailed);
+  std::printf("  of which reading the latest results %8.1f ms (%zu rows)\n", scan, scanned);
   std::printf("one device's report    %8.2f ms\n", one);
   std::printf("baseline: latest per check from history at query time %8.1f ms (%lld results)\n",
               baseline, static_cast<long long>(baseline_rows));

@@ -13,7 +13,16 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCANDOR_BENCH=ON -DCANDOR_BUILD_TESTS=OFF \
   "${launcher[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target bench_policy_load bench_schedule_hour bench_spool \
-  bench_delivery bench_ledger bench_store bench_patch bench_policy_push bench_report
+  bench_delivery bench_ledger bench_store bench_patch bench_policy_push bench_report bench_ingest
+
+# A throwaway PostgreSQL cluster for the PostgreSQL runs, a fresh database for each.
+pg_dir=$(mktemp -d /tmp/candor-bench-pg.XXXXXX)
+trap '"$root/scripts/pg-cluster.sh" stop "$pg_dir"' EXIT
+pg=$("$root/scripts/pg-cluster.sh" start "$pg_dir")
+pg_database() { # name: creates it, prints its URI
+  psql "$pg" -qc "CREATE DATABASE $1" >/dev/null
+  echo "${pg%/postgres}/$1"
+}
 
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r)"
 echo "== policy of 1,000 checks: load and validate, against yaml-cpp's plain load"
@@ -33,3 +42,10 @@ echo "== policy push to 1,000 connected agents (simulated, one process), 5 pushe
 "$build/scripts/bench/bench_policy_push" "$build/bench-push" 1000 5 2>/dev/null
 echo "== compliance report: 10,000 devices x 50 checks x 2 rounds of history, SQLite"
 "$build/scripts/bench/bench_report" "$build/bench-report" 10000 50 2
+echo "== the same report on PostgreSQL 15 (local cluster, default settings)"
+"$build/scripts/bench/bench_report" "$(pg_database bench_report)" 10000 50 2
+echo "== ingest through Ingest + BatchWriter, 64 devices x 100 batches of 50 events:"
+echo "== one server on SQLite; two servers on one PostgreSQL; one server on PostgreSQL"
+"$build/scripts/bench/bench_ingest" "$build/bench-ingest.db" 1 64 100
+"$build/scripts/bench/bench_ingest" "$(pg_database bench_ingest_two)" 2 64 100
+"$build/scripts/bench/bench_ingest" "$(pg_database bench_ingest_one)" 1 64 100

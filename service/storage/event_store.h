@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "candor/v1/events.pb.h"
 #include "service/identity.h"
@@ -119,5 +120,10 @@ struct LatestOfCheck {
   const v1::Event* event;
 };
 std::vector<LatestOfCheck> LatestPerCheck(absl::Span<const EventStore::BatchToStore> batches);
+
+// How stores write a status: "PASS", "FAIL", "NOT_APPLICABLE", "ERROR" (or "UNSPECIFIED").
+absl::string_view CheckStatusText(v1::CheckStatus status);
+// A protobuf timestamp in milliseconds since 1970.
+int64_t TimestampMillis(const google::protobuf::Timestamp& t);
 
 }  // namespace candor::service

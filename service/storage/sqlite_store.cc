@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "service/storage/sqlite_internal.h"
 
 namespace candor::service {
 namespace {
@@ -107,6 +108,8 @@ CREATE INDEX events_by_received ON events (received_at_ms);
 )sql",
 };
 
+}  // namespace
+
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
   const std::string message =
       absl::StrCat(what, ": ", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -125,102 +128,10 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
   }
 }
 
-}  // namespace
-
-// A prepared statement, finalized on scope exit.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  absl::Status status() const {
-    return rc_ == SQLITE_OK ? absl::OkStatus() : SqliteError(db_, rc_, "prepare");
-  }
-  sqlite3_stmt* get() { return stmt_; }
-  void BindText(int index, absl::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  // For text that stays unchanged until the statement is stepped: no copy.
-  void BindStaticText(int index, absl::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-  }
-  void BindInt(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
-  void BindBlob(int index, absl::string_view bytes) {
-    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
-  }
-  std::string Blob(int column) {
-    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
-    return bytes ? std::string(bytes, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
-                 : std::string();
-  }
-  std::string Text(int column) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-    return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
-                : std::string();
-  }
-  int64_t Int(int column) { return sqlite3_column_int64(stmt_, column); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-};
-
-namespace {
-
-absl::Status Exec(sqlite3* db, const char* sql) {
+absl::Status SqliteExec(sqlite3* db, const char* sql) {
   const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
   return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(db, rc, "exec");
 }
-
-// BEGIN IMMEDIATE now; ROLLBACK when it goes out of scope without a successful Commit().
-// Declared before the transaction's Statements, so they are finalized first.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db), begun_(Exec(db, "BEGIN IMMEDIATE")) {}
-  ~Transaction() {
-    if (begun_.ok() && !committed_) Exec(db_, "ROLLBACK").IgnoreError();
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
-  const absl::Status& begun() const { return begun_; }
-  absl::Status Commit() {
-    absl::Status s = Exec(db_, "COMMIT");
-    committed_ = s.ok();
-    return s;
-  }
-
- private:
-  sqlite3* db_;
-  absl::Status begun_;
-  bool committed_ = false;
-};
-
-absl::string_view StatusText(v1::CheckStatus status) {
-  switch (status) {
-    case v1::CHECK_STATUS_PASS:
-      return "PASS";
-    case v1::CHECK_STATUS_FAIL:
-      return "FAIL";
-    case v1::CHECK_STATUS_NOT_APPLICABLE:
-      return "NOT_APPLICABLE";
-    case v1::CHECK_STATUS_ERROR:
-      return "ERROR";
-    default:
-      return "UNSPECIFIED";
-  }
-}
-
-int64_t ToMillis(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000 + t.nanos() / 1000000;
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path,
                                                                const Options& options) {
@@ -238,9 +149,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesy
   sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
   if (!options.read_only) {
     // 64 MiB of page cache keeps the events table's upper B-tree levels in memory.
-    if (absl::Status s = Exec(db,
-                              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                              "PRAGMA cache_size=-65536;");
+    if (absl::Status s = SqliteExec(db,
+                                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                                    "PRAGMA cache_size=-65536;");
         !s.ok()) {
       return s;
     }
@@ -271,8 +182,8 @@ absl::Status SqliteStore::Migrate() {
   for (int64_t i = applied; i < known; ++i) {
     const std::string sql = absl::StrCat("BEGIN IMMEDIATE;", kMigrations[i],
                                          "PRAGMA user_version = ", i + 1, "; COMMIT;");
-    if (absl::Status s = Exec(db_, sql.c_str()); !s.ok()) {
-      Exec(db_, "ROLLBACK").IgnoreError();
+    if (absl::Status s = SqliteExec(db_, sql.c_str()); !s.ok()) {
+      SqliteExec(db_, "ROLLBACK").IgnoreError();
       return s;
     }
   }
@@ -292,7 +203,7 @@ absl::Status SqliteStore::StoreBatches(absl::Span<const BatchToStore> batches,
   const int64_t received_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(received_at.time_since_epoch()).count();
   std::lock_guard<std::mutex> lock(mu_);
-  if (absl::Status s = Exec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
+  if (absl::Status s = SqliteExec(db_, "BEGIN IMMEDIATE"); !s.ok()) return s;
   if (insert_ == nullptr) {
     insert_ = std::make_unique<Statement>(
         db_,
@@ -315,10 +226,10 @@ absl::Status SqliteStore::StoreBatches(absl::Span<const BatchToStore> batches,
       insert.BindStaticText(3, device.tenant);
       insert.BindStaticText(4, event.collector());
       insert.BindStaticText(5, event.check_id());
-      insert.BindStaticText(6, StatusText(event.status()));
+      insert.BindStaticText(6, CheckStatusText(event.status()));
       insert.BindStaticText(7, event.reason());
       insert.BindStaticText(8, facts);
-      insert.BindInt(9, ToMillis(event.observed_at()));
+      insert.BindInt(9, TimestampMillis(event.observed_at()));
       insert.BindInt(10, received_ms);
       insert.BindInt(11, static_cast<int64_t>(event.policy_version()));
       if (const int rc = sqlite3_step(insert.get()); rc != SQLITE_DONE) {
@@ -329,8 +240,8 @@ absl::Status SqliteStore::StoreBatches(absl::Span<const BatchToStore> batches,
   sqlite3_reset(insert.get());
   sqlite3_clear_bindings(insert.get());
   if (status.ok()) status = UpsertLatest(batches, received_ms);
-  if (status.ok()) status = Exec(db_, "COMMIT");
-  if (!status.ok()) Exec(db_, "ROLLBACK").IgnoreError();
+  if (status.ok()) status = SqliteExec(db_, "COMMIT");
+  if (!status.ok()) SqliteExec(db_, "ROLLBACK").IgnoreError();
   return status;
 }
 
@@ -358,11 +269,11 @@ absl::Status SqliteStore::UpsertLatest(absl::Span<const BatchToStore> batches,
     upsert.BindStaticText(2, latest.device->device_id);
     upsert.BindStaticText(3, event.check_id());
     upsert.BindStaticText(4, event.collector());
-    upsert.BindStaticText(5, StatusText(event.status()));
+    upsert.BindStaticText(5, CheckStatusText(event.status()));
     upsert.BindInt(6, event.severity());
     upsert.BindInt(7, event.interval_seconds());
     upsert.BindStaticText(8, event.reason());
-    upsert.BindInt(9, ToMillis(event.observed_at()));
+    upsert.BindInt(9, TimestampMillis(event.observed_at()));
     upsert.BindInt(10, received_ms);
     upsert.BindInt(11, static_cast<int64_t>(event.policy_version()));
     upsert.BindInt(12, static_cast<int64_t>(event.seq()));
@@ -480,331 +391,6 @@ absl::StatusOr<uint64_t> SqliteStore::PruneEvents(int64_t received_before_ms) {
     deleted += static_cast<uint64_t>(changes);
     if (changes < kSlice) return deleted;
   }
-}
-
-}  // namespace candor::service
-
-namespace candor::service {
-namespace {
-
-constexpr const char* kDeviceColumns =
-    "device_id, tenant, grp, enrolled_at_ms, cert_serial, cert_not_after_ms, revoked_at_ms, "
-    "last_contact_ms, agent_version, policy_version";
-
-DeviceRecord ReadDevice(Statement& row) {
-  DeviceRecord d;
-  d.device_id = row.Text(0);
-  d.tenant = row.Text(1);
-  d.group = row.Text(2);
-  d.enrolled_at_ms = row.Int(3);
-  d.cert_serial = row.Text(4);
-  d.cert_not_after_ms = row.Int(5);
-  if (sqlite3_column_type(row.get(), 6) != SQLITE_NULL) d.revoked_at_ms = row.Int(6);
-  d.last_contact_ms = row.Int(7);
-  d.agent_version = row.Text(8);
-  d.policy_version = static_cast<uint64_t>(row.Int(9));
-  return d;
-}
-
-}  // namespace
-
-absl::Status SqliteStore::RunStep(Statement& statement, absl::string_view what) {
-  if (!statement.status().ok()) return statement.status();
-  const int rc = sqlite3_step(statement.get());
-  return rc == SQLITE_DONE || rc == SQLITE_ROW ? absl::OkStatus() : SqliteError(db_, rc, what);
-}
-
-absl::Status SqliteStore::CreateTenant(const std::string& tenant, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement insert(db_, "INSERT OR IGNORE INTO tenants (name, created_at_ms) VALUES (?1, ?2)");
-  insert.BindText(1, tenant);
-  insert.BindInt(2, now_ms);
-  if (absl::Status s = RunStep(insert, "create tenant"); !s.ok()) return s;
-  if (sqlite3_changes(db_) == 0) {
-    return absl::AlreadyExistsError(absl::StrCat("tenant ", tenant, " already exists"));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<bool> SqliteStore::TenantExists(const std::string& tenant) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement select(db_, "SELECT 1 FROM tenants WHERE name = ?1");
-  if (!select.status().ok()) return select.status();
-  select.BindText(1, tenant);
-  const int rc = sqlite3_step(select.get());
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db_, rc, "read tenant");
-  return rc == SQLITE_ROW;
-}
-
-absl::StatusOr<std::vector<std::string>> SqliteStore::Tenants() {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement select(db_, "SELECT name FROM tenants ORDER BY name");
-  if (!select.status().ok()) return select.status();
-  std::vector<std::string> tenants;
-  int rc;
-  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) tenants.push_back(select.Text(0));
-  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "read tenants");
-  return tenants;
-}
-
-absl::Status SqliteStore::AddToken(const TokenRecord& token) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement insert(db_,
-                   "INSERT INTO tokens (hash, tenant, grp, uses_left, expires_at_ms, created_by, "
-                   "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  insert.BindText(1, token.hash);
-  insert.BindText(2, token.tenant);
-  insert.BindText(3, token.group);
-  insert.BindInt(4, token.uses_left);
-  insert.BindInt(5, token.expires_at_ms);
-  insert.BindText(6, token.created_by);
-  insert.BindInt(7, token.created_at_ms);
-  return RunStep(insert, "add token");
-}
-
-absl::StatusOr<TokenRecord> SqliteStore::FindToken(const std::string& token_hash) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement select(db_,
-                   "SELECT tenant, grp, uses_left, expires_at_ms, created_by, created_at_ms "
-                   "FROM tokens WHERE hash = ?1");
-  if (!select.status().ok()) return select.status();
-  select.BindText(1, token_hash);
-  const int rc = sqlite3_step(select.get());
-  if (rc == SQLITE_DONE) return absl::NotFoundError("unknown enrollment token");
-  if (rc != SQLITE_ROW) return SqliteError(db_, rc, "read token");
-  return TokenRecord{.hash = token_hash,
-                     .tenant = select.Text(0),
-                     .group = select.Text(1),
-                     .uses_left = select.Int(2),
-                     .expires_at_ms = select.Int(3),
-                     .created_by = select.Text(4),
-                     .created_at_ms = select.Int(5)};
-}
-
-absl::StatusOr<DeviceRecord> SqliteStore::EnrollDevice(const std::string& token_hash,
-                                                       DeviceRecord device, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction transaction(db_);
-  if (!transaction.begun().ok()) return transaction.begun();
-  Statement token(db_, "SELECT tenant, grp, uses_left, expires_at_ms FROM tokens WHERE hash = ?1");
-  if (!token.status().ok()) return token.status();
-  token.BindText(1, token_hash);
-  const int rc = sqlite3_step(token.get());
-  if (rc == SQLITE_DONE) return absl::NotFoundError("unknown enrollment token");
-  if (rc != SQLITE_ROW) return SqliteError(db_, rc, "read token");
-  device.tenant = token.Text(0);
-  device.group = token.Text(1);
-  if (token.Int(3) <= now_ms) {
-    return absl::FailedPreconditionError("the enrollment token has expired");
-  }
-  if (token.Int(2) <= 0) {
-    return absl::FailedPreconditionError("the enrollment token is used up");
-  }
-  Statement use(db_, "UPDATE tokens SET uses_left = uses_left - 1 WHERE hash = ?1");
-  use.BindText(1, token_hash);
-  if (absl::Status s = RunStep(use, "use token"); !s.ok()) return s;
-  Statement insert(db_, absl::StrCat("INSERT INTO devices (", kDeviceColumns,
-                                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, '', 0)")
-                            .c_str());
-  insert.BindText(1, device.device_id);
-  insert.BindText(2, device.tenant);
-  insert.BindText(3, device.group);
-  insert.BindInt(4, now_ms);
-  insert.BindText(5, device.cert_serial);
-  insert.BindInt(6, device.cert_not_after_ms);
-  if (absl::Status s = RunStep(insert, "add device"); !s.ok()) return s;
-  if (absl::Status s = transaction.Commit(); !s.ok()) return s;
-  device.enrolled_at_ms = now_ms;
-  return device;
-}
-
-absl::StatusOr<std::optional<DeviceRecord>> SqliteStore::Device(const std::string& device_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement select(
-      db_, absl::StrCat("SELECT ", kDeviceColumns, " FROM devices WHERE device_id = ?1").c_str());
-  if (!select.status().ok()) return select.status();
-  select.BindText(1, device_id);
-  const int rc = sqlite3_step(select.get());
-  if (rc == SQLITE_DONE) return std::optional<DeviceRecord>();
-  if (rc != SQLITE_ROW) return SqliteError(db_, rc, "read device");
-  return std::optional<DeviceRecord>(ReadDevice(select));
-}
-
-absl::StatusOr<std::vector<DeviceRecord>> SqliteStore::Devices(const std::string& tenant) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement select(db_, absl::StrCat("SELECT ", kDeviceColumns,
-                                     " FROM devices WHERE ?1 = '' OR tenant = ?1 "
-                                     "ORDER BY tenant, device_id")
-                            .c_str());
-  if (!select.status().ok()) return select.status();
-  select.BindText(1, tenant);
-  std::vector<DeviceRecord> devices;
-  int rc;
-  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) devices.push_back(ReadDevice(select));
-  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "read devices");
-  return devices;
-}
-
-absl::Status SqliteStore::RevokeDevice(const std::string& device_id, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement update(db_,
-                   "UPDATE devices SET revoked_at_ms = COALESCE(revoked_at_ms, ?2) "
-                   "WHERE device_id = ?1");
-  update.BindText(1, device_id);
-  update.BindInt(2, now_ms);
-  if (absl::Status s = RunStep(update, "revoke device"); !s.ok()) return s;
-  if (sqlite3_changes(db_) == 0) {
-    return absl::NotFoundError(absl::StrCat("no device ", device_id));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status SqliteStore::UpdateCertificate(const std::string& device_id, const std::string& serial,
-                                            int64_t not_after_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement update(db_,
-                   "UPDATE devices SET cert_serial = ?2, cert_not_after_ms = ?3 "
-                   "WHERE device_id = ?1");
-  update.BindText(1, device_id);
-  update.BindText(2, serial);
-  update.BindInt(3, not_after_ms);
-  return RunStep(update, "update certificate");
-}
-
-absl::Status SqliteStore::RecordContact(const std::string& device_id, const std::string& tenant,
-                                        int64_t now_ms, const std::string& agent_version,
-                                        uint64_t policy_version) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement upsert(db_, absl::StrCat("INSERT INTO devices (", kDeviceColumns,
-                                     ") VALUES (?1, ?2, '', ?3, '', 0, NULL, ?3, ?4, ?5) "
-                                     "ON CONFLICT (device_id) DO UPDATE SET "
-                                     "last_contact_ms = ?3, agent_version = ?4, "
-                                     "policy_version = ?5")
-                            .c_str());
-  upsert.BindText(1, device_id);
-  upsert.BindText(2, tenant);
-  upsert.BindInt(3, now_ms);
-  upsert.BindText(4, agent_version);
-  upsert.BindInt(5, static_cast<int64_t>(policy_version));
-  return RunStep(upsert, "record contact");
-}
-
-absl::Status SqliteStore::AppendAudit(const AuditRecord& record) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement insert(db_,
-                   "INSERT INTO audit (at_ms, actor, tenant, action, detail, outcome) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  insert.BindInt(1, record.at_ms);
-  insert.BindText(2, record.actor);
-  insert.BindText(3, record.tenant);
-  insert.BindText(4, record.action);
-  insert.BindText(5, record.detail);
-  insert.BindText(6, record.outcome);
-  return RunStep(insert, "append audit");
-}
-
-absl::StatusOr<std::vector<AuditRecord>> SqliteStore::Audit(const std::string& tenant,
-                                                            size_t limit) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement select(db_,
-                   "SELECT at_ms, actor, tenant, action, detail, outcome FROM ("
-                   "SELECT * FROM audit WHERE ?1 = '' OR tenant = ?1 ORDER BY id DESC LIMIT ?2"
-                   ") ORDER BY id");
-  if (!select.status().ok()) return select.status();
-  select.BindText(1, tenant);
-  select.BindInt(2, static_cast<int64_t>(limit));
-  std::vector<AuditRecord> records;
-  int rc;
-  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
-    records.push_back({.at_ms = select.Int(0),
-                       .actor = select.Text(1),
-                       .tenant = select.Text(2),
-                       .action = select.Text(3),
-                       .detail = select.Text(4),
-                       .outcome = select.Text(5)});
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "read audit");
-  return records;
-}
-
-namespace {
-
-constexpr const char* kPolicyColumns =
-    "tenant, version, grp, name, yaml, key_id, signature, pushed_by, pushed_at_ms";
-
-PolicyRecord ReadPolicy(Statement& row) {
-  return PolicyRecord{.tenant = row.Text(0),
-                      .version = static_cast<uint64_t>(row.Int(1)),
-                      .group = row.Text(2),
-                      .name = row.Text(3),
-                      .yaml = row.Blob(4),
-                      .key_id = row.Text(5),
-                      .signature = row.Blob(6),
-                      .pushed_by = row.Text(7),
-                      .pushed_at_ms = row.Int(8)};
-}
-
-}  // namespace
-
-absl::Status SqliteStore::AddPolicy(const PolicyRecord& policy) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction transaction(db_);
-  if (!transaction.begun().ok()) return transaction.begun();
-  {
-    Statement latest(db_, "SELECT MAX(version) FROM policies WHERE tenant = ?1");
-    if (!latest.status().ok()) return latest.status();
-    latest.BindText(1, policy.tenant);
-    const int rc = sqlite3_step(latest.get());
-    if (rc != SQLITE_ROW) return SqliteError(db_, rc, "read policy versions");
-    const int64_t newest = latest.Int(0);
-    if (static_cast<int64_t>(policy.version) <= newest) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("version ", policy.version, " is not newer than version ", newest,
-                       ", the newest policy of tenant ", policy.tenant,
-                       " (agents never go back to an older version; raise metadata.version)"));
-    }
-  }
-  Statement insert(db_, absl::StrCat("INSERT INTO policies (", kPolicyColumns,
-                                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
-                            .c_str());
-  insert.BindText(1, policy.tenant);
-  insert.BindInt(2, static_cast<int64_t>(policy.version));
-  insert.BindText(3, policy.group);
-  insert.BindText(4, policy.name);
-  insert.BindBlob(5, policy.yaml);
-  insert.BindText(6, policy.key_id);
-  insert.BindBlob(7, policy.signature);
-  insert.BindText(8, policy.pushed_by);
-  insert.BindInt(9, policy.pushed_at_ms);
-  if (absl::Status s = RunStep(insert, "store policy"); !s.ok()) return s;
-  return transaction.Commit();
-}
-
-absl::StatusOr<std::vector<PolicyRecord>> SqliteStore::Policies(const std::string& tenant,
-                                                                bool latest_per_group) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement select(
-      db_, absl::StrCat("SELECT ", kPolicyColumns, " FROM policies p WHERE tenant = ?1",
-                        latest_per_group ? " AND version = (SELECT MAX(version) FROM policies "
-                                           "WHERE tenant = p.tenant AND grp = p.grp)"
-                                         : "",
-                        " ORDER BY version DESC")
-               .c_str());
-  if (!select.status().ok()) return select.status();
-  select.BindText(1, tenant);
-  std::vector<PolicyRecord> policies;
-  int rc;
-  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) policies.push_back(ReadPolicy(select));
-  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "read policies");
-  return policies;
-}
-
-absl::Status SqliteStore::RecordPolicyVersion(const std::string& device_id, uint64_t version) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement update(db_, "UPDATE devices SET policy_version = ?2 WHERE device_id = ?1");
-  update.BindText(1, device_id);
-  update.BindInt(2, static_cast<int64_t>(version));
-  return RunStep(update, "record policy version");
 }
 
 }  // namespace candor::service

@@ -9,8 +9,7 @@
 #include <memory>
 #include <mutex>
 
-#include "service/storage/event_store.h"
-#include "service/storage/registry_store.h"
+#include "service/storage/storage.h"
 
 struct sqlite3;
 
@@ -18,7 +17,7 @@ namespace candor::service {
 
 class Statement;
 
-class SqliteStore final : public EventStore, public RegistryStore {
+class SqliteStore final : public Storage {
  public:
   struct Options {
     bool read_only = false;
@@ -33,6 +32,11 @@ class SqliteStore final : public EventStore, public RegistryStore {
 
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // One server owns a SQLite database: no other server changes it.
+  absl::StatusOr<std::unique_ptr<ChangeWatch>> WatchOtherServers(StorageChanges&) override {
+    return nullptr;
+  }
 
   using EventStore::StoreBatch;
   absl::Status StoreBatches(absl::Span<const BatchToStore> batches,

@@ -1,13 +1,13 @@
-// Compliance reports over a real SQLite store: latest results kept per (device, check), the
-// compliance rule (HIGH and above must pass), stale and retired results, groups, tenants,
-// revoked devices, per-device detail.
+// Compliance reports over a real store, SQLite and PostgreSQL: latest results kept per (device,
+// check), the compliance rule (HIGH and above must pass), stale and retired results, groups,
+// tenants, revoked devices, per-device detail.
 
 #include "service/compliance.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/enrollment_service.h"
-#include "service/storage/sqlite_store.h"
+#include "tests/service/store_backends.h"
 #include "tests/support/temp_dir.h"
 
 namespace candor::service {
@@ -27,10 +27,12 @@ struct Result {
   uint32_t interval_s = 3600;
 };
 
-class ComplianceTest : public ::testing::Test {
+class ComplianceTest : public ::testing::TestWithParam<testing::Backend> {
  protected:
   void SetUp() override {
-    auto store = SqliteStore::Open(dir_.path() / "candor.db", {});
+    CANDOR_SKIP_WITHOUT_POSTGRES(GetParam());
+    ASSERT_TRUE(backend_.Create().ok());
+    auto store = backend_.Open();
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     for (const char* tenant : {"acme", "beta"}) ASSERT_TRUE(store_->CreateTenant(tenant, 0).ok());
@@ -94,11 +96,15 @@ class ComplianceTest : public ::testing::Test {
     return nullptr;
   }
 
-  candor::testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  testing::TestBackend backend_{GetParam()};
+  std::unique_ptr<Storage> store_;
 };
 
-TEST_F(ComplianceTest, HighAndCriticalChecksDecideAndEveryStatusIsCounted) {
+INSTANTIATE_TEST_SUITE_P(Backends, ComplianceTest,
+                         ::testing::Values(testing::Backend::kSqlite, testing::Backend::kPostgres),
+                         testing::BackendName);
+
+TEST_P(ComplianceTest, HighAndCriticalChecksDecideAndEveryStatusIsCounted) {
   Enroll("acme", "d1");
   Enroll("acme", "d2");
   Enroll("acme", "d3");
@@ -141,7 +147,7 @@ TEST_F(ComplianceTest, HighAndCriticalChecksDecideAndEveryStatusIsCounted) {
   EXPECT_EQ(Compliance("acme", "", false).device_detail_size(), 0);
 }
 
-TEST_F(ComplianceTest, TheLatestResultWinsAndAgentNoticesAreNotChecks) {
+TEST_P(ComplianceTest, TheLatestResultWinsAndAgentNoticesAreNotChecks) {
   Enroll("acme", "d1");
   Report("acme", "d1", {{.check = "disk", .status = v1::CHECK_STATUS_FAIL}});
   Report("acme", "d1", {{.check = "disk"}});
@@ -176,7 +182,7 @@ TEST_F(ComplianceTest, TheLatestResultWinsAndAgentNoticesAreNotChecks) {
   EXPECT_EQ(r.compliant(), 1u);
 }
 
-TEST_F(ComplianceTest, StaleResultsCountAsNotPassingAndRetiredChecksDropOut) {
+TEST_P(ComplianceTest, StaleResultsCountAsNotPassingAndRetiredChecksDropOut) {
   Enroll("acme", "d1");
   Enroll("acme", "d2");
   // d1: its hourly disk check last reported three hours ago.
@@ -203,7 +209,7 @@ TEST_F(ComplianceTest, StaleResultsCountAsNotPassingAndRetiredChecksDropOut) {
   EXPECT_EQ(Check(Compliance("acme"), "disk")->stale(), 2u);
 }
 
-TEST_F(ComplianceTest, GroupsTenantsAndRevokedDevices) {
+TEST_P(ComplianceTest, GroupsTenantsAndRevokedDevices) {
   Enroll("acme", "a1", "laptops");
   Enroll("acme", "a2", "desktops");
   Enroll("beta", "b1");
@@ -235,7 +241,7 @@ TEST_F(ComplianceTest, GroupsTenantsAndRevokedDevices) {
   EXPECT_EQ(beta.device_detail(0).device_id(), "b1");
 }
 
-TEST_F(ComplianceTest, ADevicesReportListsEveryCurrentCheck) {
+TEST_P(ComplianceTest, ADevicesReportListsEveryCurrentCheck) {
   Enroll("acme", "d1");
   Report("acme", "d1",
          {{.check = "disk", .status = v1::CHECK_STATUS_FAIL, .severity = v1::SEVERITY_CRITICAL},

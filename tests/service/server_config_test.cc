@@ -27,6 +27,23 @@ storage: data/candor.db
   EXPECT_EQ(config->storage, dir / "data/candor.db");
 }
 
+TEST(ServerConfigTest, StorageIsAFileOrAPostgresUri) {
+  candor::testing::TempDir dir;
+  const std::string head = "listen: 127.0.0.1:0\ntls: {cert: a, key: b, client_ca: c}\n";
+  candor::testing::WriteFile(dir / "pg.yaml",
+                             head + "storage: postgresql://candor@db.internal:5432/candor\n");
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(dir / "pg.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->storage, "postgresql://candor@db.internal:5432/candor");  // not a path
+  candor::testing::WriteFile(dir / "bad.yaml",
+                             head + "storage: postgres://candor:s3cret@db/candor?sslmod=require\n");
+  config = LoadServerConfig(dir / "bad.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(),
+              HasSubstr("bad.yaml:3:10: storage: expected a PostgreSQL URI like"));
+  EXPECT_THAT(config.status().message(), ::testing::Not(HasSubstr("s3cret")));
+}
+
 TEST(ServerConfigTest, UnknownKeysAreErrorsWithFileAndLine) {
   candor::testing::TempDir dir;
   candor::testing::WriteFile(dir / "server.yaml", R"(listen: 127.0.0.1:0

@@ -1,18 +1,25 @@
-#include "service/storage/sqlite_store.h"
+// The event half of storage, against both back ends (store_backends.h), then what only
+// SQLite or only PostgreSQL has: locks held by another process, schema upgrades, connection
+// errors.
 
 #include <sqlite3.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/export.h"
+#include "service/storage/postgres_store.h"
+#include "service/storage/sqlite_store.h"
+#include "tests/service/store_backends.h"
 #include "tests/service/test_events.h"
 #include "tests/support/temp_dir.h"
 
 namespace candor::service {
 namespace {
 
+using testing::Backend;
 using ::testing::HasSubstr;
 using testing::MakeBatch;
+using testing::TestBackend;
 
 const DeviceIdentity kDevice{"acme", "dev-1"};
 const EventStore::Clock::time_point kNow{std::chrono::seconds(1'800'000'000)};
@@ -23,7 +30,7 @@ std::vector<StoredEvent> All(EventStore& store) {
   return events;
 }
 
-// Counts rows through a connection of its own, as another process would see them.
+// Counts rows through a connection of its own, as another process would see them (SQLite).
 int64_t CountFromOutside(const std::filesystem::path& path) {
   sqlite3* db = nullptr;
   sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
@@ -36,6 +43,23 @@ int64_t CountFromOutside(const std::filesystem::path& path) {
   return count;
 }
 
+class EventStoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    CANDOR_SKIP_WITHOUT_POSTGRES(GetParam());
+    ASSERT_TRUE(backend_.Create().ok());
+    auto store = backend_.Open();
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+  TestBackend backend_{GetParam()};
+  std::unique_ptr<Storage> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, EventStoreTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         testing::BackendName);
+
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -47,7 +71,7 @@ class SqliteStoreTest : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
 };
 
-TEST_F(SqliteStoreTest, StoresSeveralDevicesBatchesInOneTransaction) {
+TEST_P(EventStoreTest, StoresSeveralDevicesBatchesInOneTransaction) {
   const DeviceIdentity other{"globex", "dev-9"};
   const PreparedBatch first = PrepareBatch(MakeBatch(1, 3));
   const PreparedBatch second = PrepareBatch(MakeBatch(1, 2));
@@ -58,7 +82,7 @@ TEST_F(SqliteStoreTest, StoresSeveralDevicesBatchesInOneTransaction) {
   EXPECT_EQ(All(*store_).size(), 7u);
   EXPECT_EQ(*store_->HighestSeq(kDevice), 5u);
   EXPECT_EQ(*store_->HighestSeq(other), 2u);
-  EXPECT_EQ(CountFromOutside(dir_ / "events.db"), 7);
+  EXPECT_EQ(backend_.CountEventsOutside(), 7);
 }
 
 TEST_F(SqliteStoreTest, AFailedGroupStoresNothingOfIt) {
@@ -77,7 +101,7 @@ TEST_F(SqliteStoreTest, AFailedGroupStoresNothingOfIt) {
   EXPECT_EQ(CountFromOutside(dir_ / "events.db"), 0);
 }
 
-TEST_F(SqliteStoreTest, StoresEveryFieldOfABatch) {
+TEST_P(EventStoreTest, StoresEveryFieldOfABatch) {
   ASSERT_EQ(*store_->StoreBatch(kDevice, MakeBatch(1, 2), kNow), 2u);
   const std::vector<StoredEvent> events = All(*store_);
   ASSERT_EQ(events.size(), 2u);
@@ -95,7 +119,7 @@ TEST_F(SqliteStoreTest, StoresEveryFieldOfABatch) {
   EXPECT_EQ(e.policy_version, 3u);
 }
 
-TEST_F(SqliteStoreTest, InsertIsIdempotentOnDeviceAndSeq) {
+TEST_P(EventStoreTest, InsertIsIdempotentOnDeviceAndSeq) {
   ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
   // A replay, and an overlapping batch: acked again, stored once, first copy kept.
   v1::EventBatch replay = MakeBatch(1, 3);
@@ -110,9 +134,9 @@ TEST_F(SqliteStoreTest, InsertIsIdempotentOnDeviceAndSeq) {
   EXPECT_EQ(All(*store_).size(), 6u);
 }
 
-TEST_F(SqliteStoreTest, ReturnsTheAckOnlyAfterTheCommitIsVisibleToOthers) {
+TEST_P(EventStoreTest, ReturnsTheAckOnlyAfterTheCommitIsVisibleToOthers) {
   ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 4), kNow).ok());
-  EXPECT_EQ(CountFromOutside(dir_ / "events.db"), 4);
+  EXPECT_EQ(backend_.CountEventsOutside(), 4);
 }
 
 TEST_F(SqliteStoreTest, ALockedDatabaseGivesNoAckAndStoresNothing) {
@@ -134,24 +158,52 @@ TEST_F(SqliteStoreTest, ALockedDatabaseGivesNoAckAndStoresNothing) {
   EXPECT_EQ(*(*store)->StoreBatch(kDevice, MakeBatch(1, 2), kNow), 2u);
 }
 
-TEST_F(SqliteStoreTest, SurvivesReopenAndRefusesANewerSchema) {
+// More rows than PostgresStore fetches at a time (10,000): all of them, in order.
+TEST_P(EventStoreTest, ReadsEveryRowOfALargeTableInOrder) {
+  std::vector<DeviceIdentity> devices;
+  for (int d = 0; d < 25; ++d) devices.push_back({"acme", "dev-" + std::to_string(100 + d)});
+  const PreparedBatch batch = PrepareBatch(MakeBatch(1, 1000));
+  std::vector<EventStore::BatchToStore> group;
+  for (const DeviceIdentity& device : devices) group.push_back({&device, &batch});
+  ASSERT_TRUE(store_->StoreBatches(group, kNow).ok());
+  size_t count = 0;
+  bool ordered = true;
+  std::pair<std::string, uint64_t> previous;
+  ASSERT_TRUE(store_
+                  ->ForEachEvent([&](const StoredEvent& e) {
+                    std::pair<std::string, uint64_t> key{e.device_id, e.seq};
+                    ordered = ordered && (count == 0 || previous < key);
+                    previous = key;
+                    ++count;
+                  })
+                  .ok());
+  EXPECT_EQ(count, 25'000u);
+  EXPECT_TRUE(ordered);
+  EXPECT_EQ(previous, (std::pair<std::string, uint64_t>{"dev-124", 1000}));
+}
+
+TEST_P(EventStoreTest, SurvivesReopenAndRefusesANewerSchema) {
   ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 1), kNow).ok());
   store_.reset();
-  auto reopened = SqliteStore::Open(dir_ / "events.db", {});
+  auto reopened = backend_.Open();
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ(All(**reopened).size(), 1u);
   reopened->reset();
 
-  sqlite3* db = nullptr;
-  sqlite3_open((dir_ / "events.db").c_str(), &db);
-  sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  auto newer = SqliteStore::Open(dir_ / "events.db", {});
+  if (GetParam() == Backend::kSqlite) {
+    sqlite3* db = nullptr;
+    sqlite3_open(backend_.location().c_str(), &db);
+    sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  } else {
+    ASSERT_TRUE(backend_.ExecOutside("UPDATE schema_version SET version = 99").ok());
+  }
+  auto newer = backend_.Open();
   EXPECT_EQ(newer.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(newer.status().message()), HasSubstr("upgrade candor-server"));
 }
 
-TEST_F(SqliteStoreTest, ExportsJsonLinesAndATable) {
+TEST_P(EventStoreTest, ExportsJsonLinesAndATable) {
   ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 1), kNow).ok());
   std::ostringstream jsonl;
   ASSERT_TRUE(ExportEvents(*store_, ExportFormat::kJsonLines, jsonl).ok());
@@ -169,7 +221,7 @@ TEST_F(SqliteStoreTest, ExportsJsonLinesAndATable) {
   for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 100u) << line;
 }
 
-TEST_F(SqliteStoreTest, ExportSinceGivesEventsInTheOrderReceived) {
+TEST_P(EventStoreTest, ExportSinceGivesEventsInTheOrderReceived) {
   const DeviceIdentity other{"acme", "dev-0"};
   ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 2), kNow).ok());
   ASSERT_TRUE(store_->StoreBatch(other, MakeBatch(1, 1), kNow + std::chrono::seconds(5)).ok());
@@ -190,7 +242,7 @@ TEST_F(SqliteStoreTest, ExportSinceGivesEventsInTheOrderReceived) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
 }
 
-TEST_F(SqliteStoreTest, RetentionDeletesOldEventsButEachDevicesNewest) {
+TEST_P(EventStoreTest, RetentionDeletesOldEventsButEachDevicesNewest) {
   const DeviceIdentity quiet{"acme", "dev-quiet"};
   ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
   ASSERT_TRUE(store_->StoreBatch(quiet, MakeBatch(1, 2), kNow).ok());
@@ -248,6 +300,80 @@ TEST(SqliteStoreOpenTest, UnwritableLocationIsAClearError) {
   auto store = SqliteStore::Open("/nonexistent-dir/events.db", {});
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(store.status().message()), HasSubstr("/nonexistent-dir/events.db"));
+}
+
+// PostgreSQL: another transaction holds the table; the store waits lock_timeout, then the
+// batch fails kUnavailable with nothing stored, and goes through once the lock is gone.
+TEST(PostgresStoreTest, ALockedTableGivesNoAckAndStoresNothing) {
+  CANDOR_SKIP_WITHOUT_POSTGRES(Backend::kPostgres);
+  TestBackend backend(Backend::kPostgres);
+  ASSERT_TRUE(backend.Create().ok());
+  auto store = PostgresStore::Open(backend.location(),
+                                   {.pool_size = 2, .lock_timeout = std::chrono::milliseconds(50)});
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto other = pg::Connection::Open(backend.location());
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(
+      (*other)->ExecScript("lock", "BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE").ok());
+  absl::StatusOr<uint64_t> acked = (*store)->StoreBatch(kDevice, MakeBatch(1, 2), kNow);
+  EXPECT_EQ(acked.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(acked.status().message()), HasSubstr("lock timeout"));
+  ASSERT_TRUE((*other)->ExecScript("unlock", "ROLLBACK").ok());
+  EXPECT_EQ(backend.CountEventsOutside(), 0);
+  EXPECT_EQ(*(*store)->StoreBatch(kDevice, MakeBatch(1, 2), kNow), 2u);
+  EXPECT_EQ(backend.CountEventsOutside(), 2);
+}
+
+// PostgreSQL text holds no NUL byte; rather than refuse the batch forever, it becomes
+// U+FFFD, in the history and in the latest result.
+TEST(PostgresStoreTest, ANulInAReasonIsReplacedNotRefused) {
+  CANDOR_SKIP_WITHOUT_POSTGRES(Backend::kPostgres);
+  TestBackend backend(Backend::kPostgres);
+  ASSERT_TRUE(backend.Create().ok());
+  auto store = backend.Open();
+  ASSERT_TRUE(store.ok()) << store.status();
+  v1::EventBatch batch = MakeBatch(1, 1);
+  batch.mutable_events(0)->set_reason(std::string("a\0b", 3));
+  ASSERT_EQ(*(*store)->StoreBatch(kDevice, batch, kNow), 1u);
+  EXPECT_EQ(All(**store)[0].reason,
+            "a\xEF\xBF\xBD"
+            "b");
+  std::string latest;
+  ASSERT_TRUE(
+      (*store)->ForEachLatestResult({}, [&](const LatestResult& r) { latest = r.reason; }).ok());
+  EXPECT_EQ(latest,
+            "a\xEF\xBF\xBD"
+            "b");
+}
+
+// The error names where it tried to connect, never the password.
+TEST(PostgresStoreTest, AnUnreachableServerIsUnavailableWithoutThePassword) {
+  auto store = PostgresStore::Open("postgresql://candor:s3cret@127.0.0.1:1/candor", {});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(store.status().message()),
+              HasSubstr("cannot connect to PostgreSQL at 127.0.0.1:1/candor"));
+  EXPECT_THAT(std::string(store.status().message()), ::testing::Not(HasSubstr("s3cret")));
+}
+
+// Two stores on one database are two servers: each sees what the other stored, a batch
+// both receive is stored once, and the migrations ran once.
+TEST(PostgresStoreTest, TwoStoresOnOneDatabaseShareEverything) {
+  CANDOR_SKIP_WITHOUT_POSTGRES(Backend::kPostgres);
+  TestBackend backend(Backend::kPostgres);
+  ASSERT_TRUE(backend.Create().ok());
+  auto a = backend.Open();
+  auto b = backend.Open();
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
+  EXPECT_EQ(*(*b)->StoreBatch(kDevice, MakeBatch(2, 4), kNow), 4u);  // 2 and 3 again
+  EXPECT_EQ(*(*a)->HighestSeq(kDevice), 4u);
+  EXPECT_EQ(All(**b).size(), 4u);
+  auto versions = pg::Connection::Open(backend.location());
+  ASSERT_TRUE(versions.ok());
+  auto rows = (*versions)->Exec("read", "SELECT version FROM schema_version", {});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->rows(), 1);
+  EXPECT_EQ(rows->Int(0, 0), PostgresSchemaVersion());
 }
 
 }  // namespace
