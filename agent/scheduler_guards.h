@@ -33,6 +33,8 @@ class SchedulerGuards {
   void CleanExit() { running_->Close(); }
 
   const Watchdog& watchdog() const { return watchdog_; }
+  uint64_t running_writes() const { return running_->writes(); }
+  uint64_t running_write_failures() const { return running_->write_failures(); }
 
  private:
   SchedulerGuards(const config::AgentConfig& config, std::unique_ptr<RunningRecord> running,

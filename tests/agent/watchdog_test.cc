@@ -182,7 +182,16 @@ TEST(RunningRecordTest, NamesTheChecksAProcessDiedRunningAndACleanExitClearsThem
   absl::StatusOr<std::unique_ptr<RunningRecord>> second = RunningRecord::Open(file, &interrupted);
   ASSERT_TRUE(second.ok());
   EXPECT_THAT(interrupted, ElementsAre("a", "c"));
-  EXPECT_EQ(testing::ReadFile(file), "");  // nothing runs in the new process yet
+  // Nothing runs in the new process yet.
+  EXPECT_EQ(testing::ReadFile(file), "");
+  // Later lists are padded to the longest one (one pwrite, no truncate); a torn or foreign
+  // line is not a check id and is skipped.
+  (*second)->Add("abc");
+  (*second)->Add("x");
+  (*second)->Remove("abc");
+  EXPECT_EQ(testing::ReadFile(file), "x\n\n\n\n\n");
+  (*second)->Remove("x");
+  testing::WriteFile(dir / "other", "");
 
   (*second)->Add("d");
   (*second)->Close();
@@ -191,6 +200,14 @@ TEST(RunningRecordTest, NamesTheChecksAProcessDiedRunningAndACleanExitClearsThem
   ASSERT_TRUE(RunningRecord::Open(file, &interrupted).ok());
   EXPECT_TRUE(interrupted.empty());
   EXPECT_EQ((*second)->write_failures(), 0u);
+}
+
+TEST(RunningRecordTest, LinesThatAreNoCheckIdAreSkipped) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "checks.running", "ok-1\n\nBAD id\n\xff\xfe\nok.2\nok-1\n");
+  std::vector<std::string> interrupted;
+  ASSERT_TRUE(RunningRecord::Open(dir / "checks.running", &interrupted).ok());
+  EXPECT_THAT(interrupted, ElementsAre("ok-1", "ok.2"));
 }
 
 TEST(RunningRecordTest, AnUnwritableStateDirIsAnError) {
