@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
   scheduler.Stop();
   pool.join();
   double write_us = 0;
+  double read_us = 0;
   if (guards) {
     guards->CleanExit();
     // What one write of the running record costs (write a temporary file, rename it).
@@ -138,6 +139,16 @@ int main(int argc, char** argv) {
     }
     write_us =
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() /
+        kWrites;
+    // What a run's start readings cost on its thread: the thread's CPU clock and the RSS.
+    const ca::ProcResourceReader reader;
+    const auto t1 = std::chrono::steady_clock::now();
+    for (int i = 0; i < kWrites; ++i) {
+      (void)reader.ThreadCpu(reader.CurrentThread());
+      (void)reader.ResidentBytes();
+    }
+    read_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t1).count() /
         kWrites;
   }
   std::filesystem::remove_all(dir);
@@ -160,6 +171,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(guards->running_writes()),
                 static_cast<unsigned long long>(guards->running_write_failures()));
     std::printf("one running-record write: %.1f us (wall, mean of 2000)\n", write_us);
+    std::printf("one start reading (thread CPU + RSS): %.1f us (wall, mean of 2000)\n", read_us);
   }
   return 0;
 }
