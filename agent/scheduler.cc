@@ -1,5 +1,7 @@
 #include "agent/scheduler.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -157,9 +159,9 @@ void Scheduler::Start(const config::CheckSpec& spec) {
     if (reader != nullptr) {
       // Read on this thread, before the collector runs: the baseline of its measurements.
       const ResourceReader::ThreadHandle thread = reader->CurrentThread();
-      boost::asio::post(io, [this, alive, id, generation, thread, cpu = reader->ThreadCpu(thread),
-                             rss = reader->ResidentBytes()] {
-        if (*alive) OnBegan(id, generation, thread, cpu, rss);
+      boost::asio::post(io, [this, alive, id, generation, thread, thread_id = int64_t{::gettid()},
+                             cpu = reader->ThreadCpu(thread), rss = reader->ResidentBytes()] {
+        if (*alive) OnBegan(id, generation, thread_id, thread, cpu, rss);
       });
     }
     collectors::CheckResult result = collector->Collect(host, params);
@@ -186,11 +188,12 @@ void Scheduler::OnResult(const std::string& id, uint64_t generation,
   MaybeFinishOnce();
 }
 
-void Scheduler::OnBegan(const std::string& id, uint64_t generation,
+void Scheduler::OnBegan(const std::string& id, uint64_t generation, int64_t thread_id,
                         ResourceReader::ThreadHandle thread,
                         std::optional<std::chrono::nanoseconds> cpu, std::optional<uint64_t> rss) {
   auto it = running_.find(id);
   if (it == running_.end() || it->second.generation != generation) return;
+  it->second.thread_id = thread_id;
   guards_.watchdog->Began(id, thread, cpu, rss, clock_.Now());
   Arm();  // the first sample may be due before anything else
 }
@@ -210,8 +213,11 @@ void Scheduler::StopRun(const Watchdog::Breach& breach, Clock::TimePoint now) {
     after = absl::StrCat("; not run again before ",
                          TimeText(guards_.cooldowns->Put(breach.check, now)));
   }
+  // A program it is running is killed, so that its collector returns soon.
+  const int killed = run.thread_id != 0 ? host_.KillProgramsOfThread(run.thread_id) : 0;
   Log(absl::StrCat("watchdog: ", LimitName(breach.limit), " limit: check \"", breach.check,
-                   "\" stopped: ", breach.measured, ", budget ", breach.budget, after));
+                   "\" stopped: ", breach.measured, ", budget ", breach.budget, after,
+                   killed > 0 ? "; the program it ran was killed" : ""));
   // Its thread cannot be interrupted: like a timed-out run, the slot stays taken until the
   // collector returns, and its late result is dropped.
   const bool already_reported = run.reported();

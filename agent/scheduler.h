@@ -102,14 +102,16 @@ class Scheduler {
     uint64_t policy_version;
     Clock::TimePoint deadline;
     bool timed_out = false;
-    bool stopped = false;  // by the watchdog
+    bool stopped = false;   // by the watchdog
+    int64_t thread_id = 0;  // the kernel id of the pool thread running it, once it began
     bool reported() const { return timed_out || stopped; }
   };
 
   void Start(const config::CheckSpec& spec);
   void OnResult(const std::string& id, uint64_t generation, collectors::CheckResult result);
-  void OnBegan(const std::string& id, uint64_t generation, ResourceReader::ThreadHandle thread,
-               std::optional<std::chrono::nanoseconds> cpu, std::optional<uint64_t> rss);
+  void OnBegan(const std::string& id, uint64_t generation, int64_t thread_id,
+               ResourceReader::ThreadHandle thread, std::optional<std::chrono::nanoseconds> cpu,
+               std::optional<uint64_t> rss);
   void ReportTimeouts(Clock::TimePoint now);
   void ApplyWatchdog(Clock::TimePoint now);
   void StopRun(const Watchdog::Breach& breach, Clock::TimePoint now);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <ctime>
+#include <fstream>
 #include <mutex>
 
 #include "agent/scheduler.h"
@@ -51,8 +52,18 @@ class ScriptedCollector final : public collectors::Collector {
     spec_.platforms = {config::CurrentPlatform()};
   }
   const config::CollectorSpec& spec() const override { return spec_; }
-  collectors::CheckResult Collect(const collectors::HostView&,
+  collectors::CheckResult Collect(const collectors::HostView& host,
                                   const config::Params&) const override {
+    if (!program.empty()) {
+      if (fake_ != nullptr) fake_->AddToThisThread(fake_cpu);
+      absl::StatusOr<collectors::ProgramOutput> out = host.RunProgram(program, {"60"});
+      collectors::CheckResult result;
+      result.reason = out.ok() ? "the program ended" : std::string(out.status().message());
+      std::lock_guard<std::mutex> lock(mu_);
+      program_result_ = result.reason;
+      ++started_;
+      return result;
+    }
     if (fake_ != nullptr) {
       fake_->AddToThisThread(fake_cpu);
       if (fake_rss != 0) fake_->SetRss(fake_rss);
@@ -90,6 +101,11 @@ class ScriptedCollector final : public collectors::Collector {
   uint64_t fake_rss = 0;
   std::chrono::nanoseconds burn_real{0};
   bool hold = true;
+  std::string program;  // runs it with "60" instead of the above
+  std::string program_result() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return program_result_;
+  }
 
  private:
   FakeResources* fake_;
@@ -97,6 +113,7 @@ class ScriptedCollector final : public collectors::Collector {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   mutable int started_ = 0;
+  mutable std::string program_result_;
   bool released_ = false;
 };
 
@@ -124,11 +141,30 @@ std::shared_ptr<const config::Policy> MakePolicy(std::vector<config::CheckSpec> 
   return policy;
 }
 
+// Whether a thread of this process has a child process now.
+bool AChildProcessRuns() {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream children(task.path() / "children");  // procfs: no size, read it through
+    std::string pid;
+    if (children >> pid) return true;
+  }
+  return false;
+}
+
+// The live system, with a runner allowed to run sleep(1) only.
+collectors::HostView::Options HostOptions() {
+  collectors::HostView::Options options;
+  options.runner = std::make_shared<collectors::SystemProgramRunner>(
+      std::set<std::string>{"/bin/sleep"}, std::chrono::milliseconds(120'000), 1024);
+  return options;
+}
+
 class GuardedSchedulerTest : public ::testing::Test {
  protected:
   explicit GuardedSchedulerTest(const ResourceReader* reader = nullptr)
       : pool_(2),
-        host_("/"),
+        host_("/", HostOptions()),
         watchdog_(config::LimitsSettings{}, reader != nullptr ? *reader : fake_),
         cooldowns_(hours(1), "") {
     auto hog = std::make_unique<ScriptedCollector>("hog", &fake_);
@@ -253,6 +289,21 @@ TEST_F(GuardedSchedulerTest, ACheckOverTheMemoryBudgetIsStopped) {
               HasSubstr("stopped by the agent's watchdog: memory 200.0 MiB resident (180.0 MiB "
                         "more than when it began) is over budget (64.0 MiB)"));
   EXPECT_EQ(watchdog_.stats().memory_breaches, 1u);
+}
+
+TEST_F(GuardedSchedulerTest, TheProgramAStoppedCheckRunsIsKilled) {
+  hog_->program = "/bin/sleep";
+  hog_->fake_cpu = seconds(13);
+  scheduler_->SetPolicy(MakePolicy({Check("h", "hog", minutes(10), minutes(5))}));
+  RunUntil([&] { return watchdog_.NextSample().has_value(); });
+  // Once sleep runs (the runner has it under the check's thread), the sample stops the check.
+  RunUntil([] { return AChildProcessRuns(); });
+  AdvanceAndTick(seconds(10));
+  EXPECT_EQ(scheduler_->stats().stopped, 1u);
+  RunUntil([&] { return scheduler_->running() == 0; });
+  EXPECT_EQ(hog_->program_result(), "/bin/sleep was stopped by the agent");
+  ASSERT_EQ(reported_.size(), 1u);
+  EXPECT_THAT(reported_[0].result.reason, StartsWith("stopped by the agent's watchdog: CPU"));
 }
 
 TEST_F(GuardedSchedulerTest, ACheckTheAgentDiedRunningIsReportedAndHeldBack) {
