@@ -56,6 +56,11 @@ class SystemProgramRunner final : public ProgramRunner {
   absl::StatusOr<ProgramOutput> Run(const std::string& program,
                                     const std::vector<std::string>& args) const override;
   int KillProgramsOfThread(int64_t thread_id) const override;
+  // How many programs are running now (each registered once its spawn returned).
+  size_t running() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return children_.size();
+  }
 
  private:
   struct Child {

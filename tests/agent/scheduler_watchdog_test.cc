@@ -6,7 +6,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <ctime>
-#include <fstream>
 #include <mutex>
 
 #include "agent/scheduler.h"
@@ -141,22 +140,11 @@ std::shared_ptr<const config::Policy> MakePolicy(std::vector<config::CheckSpec> 
   return policy;
 }
 
-// Whether a thread of this process has a child process now.
-bool AChildProcessRuns() {
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    std::ifstream children(task.path() / "children");  // procfs: no size, read it through
-    std::string pid;
-    if (children >> pid) return true;
-  }
-  return false;
-}
-
 // The live system, with a runner allowed to run sleep(1) only.
-collectors::HostView::Options HostOptions() {
+collectors::HostView::Options HostOptions(
+    std::shared_ptr<const collectors::SystemProgramRunner> runner) {
   collectors::HostView::Options options;
-  options.runner = std::make_shared<collectors::SystemProgramRunner>(
-      std::set<std::string>{"/bin/sleep"}, std::chrono::milliseconds(120'000), 1024);
+  options.runner = std::move(runner);
   return options;
 }
 
@@ -164,7 +152,9 @@ class GuardedSchedulerTest : public ::testing::Test {
  protected:
   explicit GuardedSchedulerTest(const ResourceReader* reader = nullptr)
       : pool_(2),
-        host_("/", HostOptions()),
+        runner_(std::make_shared<collectors::SystemProgramRunner>(
+            std::set<std::string>{"/bin/sleep"}, std::chrono::milliseconds(120'000), 1024)),
+        host_("/", HostOptions(runner_)),
         watchdog_(config::LimitsSettings{}, reader != nullptr ? *reader : fake_),
         cooldowns_(hours(1), "") {
     auto hog = std::make_unique<ScriptedCollector>("hog", &fake_);
@@ -224,6 +214,7 @@ class GuardedSchedulerTest : public ::testing::Test {
   ManualClock clock_;
   RecordingTimer timer_;
   collectors::CollectorRegistry registry_;
+  std::shared_ptr<const collectors::SystemProgramRunner> runner_;
   collectors::HostView host_;
   Watchdog watchdog_;
   Cooldowns cooldowns_;
@@ -297,7 +288,7 @@ TEST_F(GuardedSchedulerTest, TheProgramAStoppedCheckRunsIsKilled) {
   scheduler_->SetPolicy(MakePolicy({Check("h", "hog", minutes(10), minutes(5))}));
   RunUntil([&] { return watchdog_.NextSample().has_value(); });
   // Once sleep runs (the runner has it under the check's thread), the sample stops the check.
-  RunUntil([] { return AChildProcessRuns(); });
+  RunUntil([&] { return runner_->running() == 1; });
   AdvanceAndTick(seconds(10));
   EXPECT_EQ(scheduler_->stats().stopped, 1u);
   RunUntil([&] { return scheduler_->running() == 0; });
