@@ -17,6 +17,7 @@
 #include "agent/policy_watch.h"
 #include "agent/public_dir.h"
 #include "agent/scheduler.h"
+#include "agent/scheduler_guards.h"
 #include "agent/spool.h"
 #include "agent/state_dir.h"
 #include "agent/status_board.h"
@@ -132,6 +133,9 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
       std::make_shared<collectors::FileStateStore>(config.state_dir / "collector-state");
   const collectors::HostView host("/", host_options);
   const SystemClock clock;
+  // The agent's own budget: made before the pool, whose threads use it (docs/operations.md).
+  absl::StatusOr<std::unique_ptr<SchedulerGuards>> guards = SchedulerGuards::Open(config);
+  if (!guards.ok()) return Fail(guards.status().message());
   boost::asio::thread_pool pool(kWorkers);
   std::unique_ptr<WakeTimer> timer = MakeSystemWakeTimer(io);
 
@@ -153,6 +157,7 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
         spool_event(std::move(event));
       },
       std::random_device{}());
+  (*guards)->Attach(scheduler);
 
   if (!initial->rejected.ok()) {
     Log(absl::StrCat("policy ", config.policy.string(),
@@ -183,6 +188,7 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
     }
     board.Stopping();
     publisher.Flush();
+    (*guards)->CleanExit();
     if (scheduler.running() > 0) ExitNow(code);
     pool.join();
     return code;
@@ -289,6 +295,7 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
   delivery.Stop();
   board.Stopping();
   publisher.Flush();
+  (*guards)->CleanExit();
   Log("stopped");
   if (scheduler.running() > 0) ExitNow(0);
   pool.join();

@@ -101,6 +101,10 @@ class HostView {
                                            const std::vector<std::string>& args) const {
     return runner_->Run(program, args);
   }
+  // See ProgramRunner::KillProgramsOfThread.
+  int KillProgramsOfThread(int64_t thread_id) const {
+    return runner_->KillProgramsOfThread(thread_id);
+  }
 
   TimePoint Now() const { return now_(); }
 

@@ -67,6 +67,10 @@ absl::StatusOr<ProgramOutput> SystemProgramRunner::Run(const std::string& progra
     ::close(out[0]);
     return absl::UnavailableError(absl::StrCat("cannot run ", program, ": ", std::strerror(rc)));
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    children_[::gettid()] = Child{pid};
+  }
 
   ProgramOutput result;
   const auto deadline = Clock::now() + timeout_;
@@ -98,6 +102,8 @@ absl::StatusOr<ProgramOutput> SystemProgramRunner::Run(const std::string& progra
     result.out.append(buffer, static_cast<size_t>(n));
   }
   ::close(out[0]);
+  const bool killed = Forget();
+  if (killed) failure = absl::AbortedError(absl::StrCat(program, " was stopped by the agent"));
   if (!failure.ok()) {
     KillAndReap(pid);
     return failure;
@@ -116,6 +122,25 @@ absl::StatusOr<ProgramOutput> SystemProgramRunner::Run(const std::string& progra
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+bool SystemProgramRunner::Forget() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = children_.find(::gettid());
+  if (it == children_.end()) return false;
+  const bool killed = it->second.killed;
+  children_.erase(it);
+  return killed;
+}
+
+int SystemProgramRunner::KillProgramsOfThread(int64_t thread_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = children_.find(thread_id);
+  if (it == children_.end() || it->second.killed) return 0;
+  // Not reaped yet (Forget comes first), so the pid is still this child's.
+  ::kill(it->second.pid, SIGKILL);
+  it->second.killed = true;
+  return 1;
 }
 
 absl::StatusOr<ProgramOutput> RecordedProgramRunner::Run(

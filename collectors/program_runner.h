@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,16 +26,22 @@ struct ProgramOutput {
   std::string out;  // standard output; standard error is discarded
 };
 
-// Thread-safe: Run() may be called from several collectors at once.
+// Thread-safe: Run() may be called from several collectors at once, and
+// KillProgramsOfThread() from any thread.
 class ProgramRunner {
  public:
   virtual ~ProgramRunner() = default;
   // kNotFound: the program is not installed. kPermissionDenied: not on the allowlist.
   // kDeadlineExceeded: killed after the timeout. kResourceExhausted: killed for printing
-  // more than the limit. kUnavailable: it could not be run (or, on a host tree, no output
-  // was recorded for this command).
+  // more than the limit. kAborted: killed by KillProgramsOfThread. kUnavailable: it could not be
+  // run (or, on a host tree, no output was recorded for this command).
   virtual absl::StatusOr<ProgramOutput> Run(const std::string& program,
                                             const std::vector<std::string>& args) const = 0;
+
+  // Kills the program that the thread `thread_id` (its kernel thread id, gettid) is running
+  // now, if any, and returns how many it killed. That Run() then returns kAborted at once.
+  // The agent's watchdog uses it when it stops a check running on that thread.
+  virtual int KillProgramsOfThread(int64_t /*thread_id*/) const { return 0; }
 };
 
 class SystemProgramRunner final : public ProgramRunner {
@@ -47,11 +55,27 @@ class SystemProgramRunner final : public ProgramRunner {
 
   absl::StatusOr<ProgramOutput> Run(const std::string& program,
                                     const std::vector<std::string>& args) const override;
+  int KillProgramsOfThread(int64_t thread_id) const override;
+  // How many programs are running now (each registered once its spawn returned).
+  size_t running() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return children_.size();
+  }
 
  private:
+  struct Child {
+    int pid;
+    bool killed = false;
+  };
+  // Forgets the calling thread's child before it is reaped (so a kill never reaches a
+  // reused pid) and says whether it was killed through KillProgramsOfThread.
+  bool Forget() const;
+
   const std::set<std::string> allowlist_;
   const std::chrono::milliseconds timeout_;
   const size_t max_output_;
+  mutable std::mutex mu_;
+  mutable std::map<int64_t, Child> children_;  // by the kernel id of the thread running it
 };
 
 // Answers from ROOT/.candor-programs/NAME.out, where NAME is the program's base name and

@@ -9,6 +9,25 @@ namespace {
 
 using std::chrono::seconds;
 
+void ReadLimits(const YamlNode& node, Diagnostics& diag, AgentConfig& config) {
+  MapReader limits(node, "limits", diag);
+  // The agent itself needs about 10 MiB; less than 16 would stop every check.
+  if (auto v = limits.Integer("memory_mib", 16, 16384, Presence::kOptional)) {
+    config.limits.memory_bytes = static_cast<uint64_t>(*v) << 20;
+  }
+  // Of one core: a check runs on one thread.
+  if (auto v = limits.Integer("cpu_percent", 1, 100, Presence::kOptional)) {
+    config.limits.cpu_percent = static_cast<int>(*v);
+  }
+  if (auto v = limits.Duration("window", seconds(10), seconds(3600), Presence::kOptional)) {
+    config.limits.window = *v;
+  }
+  if (auto v = limits.Duration("cooldown", seconds(60), seconds(7 * 86400), Presence::kOptional)) {
+    config.limits.cooldown = *v;
+  }
+  limits.Finish();
+}
+
 }  // namespace
 
 absl::StatusOr<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
@@ -87,6 +106,8 @@ absl::StatusOr<AgentConfig> LoadAgentConfig(const std::filesystem::path& path) {
     }
     ledger.Finish();
   }
+  if (const YamlNode* node = top.Get("limits", Presence::kOptional))
+    ReadLimits(*node, diag, config);
   top.Finish();
   if (!diag.ok()) return diag.ToStatus();
   return config;

@@ -40,6 +40,17 @@ struct LedgerSettings {
   uint64_t max_bytes = uint64_t{16} << 20;
 };
 
+// The agent's own budget (docs/operations.md, "Resource limits"). The watchdog stops a check
+// whose thread uses more than cpu_percent of one core over `window`, or that grew the agent's
+// resident memory while the agent is over memory_bytes; a stopped check, or one the agent
+// died running, waits `cooldown` (doubling on each repeat) before it runs again.
+struct LimitsSettings {
+  uint64_t memory_bytes = uint64_t{64} << 20;
+  int cpu_percent = 20;
+  std::chrono::seconds window{60};
+  std::chrono::seconds cooldown{3600};
+};
+
 struct AgentConfig {
   HostPort server;
   AgentTlsFiles tls;
@@ -55,6 +66,7 @@ struct AgentConfig {
   std::chrono::seconds reconnect_max_backoff{300};
   SpoolSettings spool;
   LedgerSettings ledger;
+  LimitsSettings limits;
 };
 
 // Loads and validates an agent config. Relative paths are taken relative to the directory

@@ -30,6 +30,8 @@ echo "== policy of 1,000 checks: load and validate, against yaml-cpp's plain loa
   --benchmark_report_aggregates_only=true
 echo "== an hour of simulated schedule, 50 checks"
 "$build/scripts/bench/bench_schedule_hour"
+echo "== the same hour with the watchdog, cool-downs and the record of running checks"
+"$build/scripts/bench/bench_schedule_hour" --guards
 echo "== spool: appends with group commit against fsync per event; recovery of 1 GiB"
 "$build/scripts/bench/bench_spool" "$build/bench-spool"
 echo "== delivery from one agent over mTLS: the server storing in SQLite against a bare sink"

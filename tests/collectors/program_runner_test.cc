@@ -1,5 +1,10 @@
 #include "collectors/program_runner.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
@@ -48,6 +53,26 @@ TEST(SystemProgramRunnerTest, KillsAProgramPastItsTimeout) {
   absl::StatusOr<ProgramOutput> out = Runner(1 << 20, milliseconds(200)).Run("/bin/sleep", {"30"});
   EXPECT_EQ(out.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST(SystemProgramRunnerTest, KillsTheProgramOfAThreadWhenAskedAndOnlyThat) {
+  const SystemProgramRunner runner = Runner(1 << 20, milliseconds(60'000));
+  std::atomic<int64_t> thread_id{0};
+  absl::StatusOr<ProgramOutput> out;
+  std::thread worker([&] {
+    thread_id = ::gettid();
+    out = runner.Run("/bin/sleep", {"30"});
+  });
+  while (thread_id == 0) std::this_thread::yield();
+  EXPECT_EQ(runner.KillProgramsOfThread(::gettid()), 0);  // this thread runs none
+  // Until the worker's program is running (bounded: the test's own timeout).
+  while (runner.KillProgramsOfThread(thread_id) == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  worker.join();
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(std::string(out.status().message()), HasSubstr("/bin/sleep was stopped"));
+  EXPECT_EQ(runner.KillProgramsOfThread(thread_id), 0);  // forgotten once reaped
 }
 
 TEST(SystemProgramRunnerTest, KillsAProgramPrintingTooMuch) {

@@ -95,6 +95,39 @@ TEST(AgentConfigTest, LedgerBoundsHaveDefaultsAndCanBeSet) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("ledger.max_age"));
 }
 
+TEST(AgentConfigTest, LimitsHaveDefaultsBoundsAndCanBeSet) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "agent.yaml", kGood);
+  absl::StatusOr<AgentConfig> config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->limits.memory_bytes, uint64_t{64} << 20);
+  EXPECT_EQ(config->limits.cpu_percent, 20);
+  EXPECT_EQ(config->limits.window, std::chrono::seconds(60));
+  EXPECT_EQ(config->limits.cooldown, std::chrono::hours(1));
+
+  testing::WriteFile(dir / "agent.yaml",
+                     std::string(kGood) +
+                         "limits: {memory_mib: 128, cpu_percent: 50, window: 30s, cooldown: 2h}\n");
+  config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->limits.memory_bytes, uint64_t{128} << 20);
+  EXPECT_EQ(config->limits.cpu_percent, 50);
+  EXPECT_EQ(config->limits.window, std::chrono::seconds(30));
+  EXPECT_EQ(config->limits.cooldown, std::chrono::hours(2));
+
+  testing::WriteFile(dir / "agent.yaml", std::string(kGood) +
+                                             "limits:\n  cpu_percent: 150\n  window: 1s\n"
+                                             "  memory_mib: 8\n  cool_down: 1h\n");
+  config = LoadAgentConfig(dir / "agent.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr(":10:16: limits.cpu_percent"));
+  EXPECT_THAT(message, HasSubstr("limits.window"));
+  EXPECT_THAT(message, HasSubstr("limits.memory_mib"));
+  EXPECT_THAT(message, HasSubstr("did you mean \"cooldown\""));
+}
+
 TEST(AgentConfigTest, UnknownKeyNamesFileLineAndNearestKey) {
   testing::TempDir dir;
   std::string text = kGood;
