@@ -26,6 +26,7 @@
 #include "boost/asio/signal_set.hpp"
 #include "boost/asio/thread_pool.hpp"
 #include "collectors/builtin.h"
+#include "systemd/sd-daemon.h"
 
 namespace candor::agent {
 namespace {
@@ -33,9 +34,12 @@ namespace {
 // Checks run on a small pool so that a slow one cannot hold the others, and the agent
 // never takes more than this many cores.
 constexpr size_t kWorkers = 2;
+// At SIGTERM, how long events already sent may take to be acknowledged before the stream
+// closes; well inside the unit's TimeoutStopSec (packaging/systemd/candor-agent.service).
+constexpr std::chrono::seconds kStopGrace{3};
 
 int Fail(absl::string_view message) {
-  Log(message);
+  LogError(message);
   return 1;
 }
 
@@ -51,8 +55,8 @@ void LogSpoolDamage(const Spool& spool) {
   const Spool::Recovery& damage = spool.recovery();
   if (damage.any()) {
     // The same words go to the server in a spool_damaged event.
-    Log(absl::StrCat("spool: ",
-                     SpoolDamagedEvent(damage, std::chrono::system_clock::now()).reason()));
+    LogError(absl::StrCat("spool: ",
+                          SpoolDamagedEvent(damage, std::chrono::system_clock::now()).reason()));
   }
 }
 
@@ -64,8 +68,8 @@ void PublishPolicy(const std::filesystem::path& state_dir, const config::Policy&
     return;
   }
   if (absl::Status s = WritePublicFile(state_dir, "policy.yaml", policy.text); !s.ok()) {
-    Log(absl::StrCat("the policy in force could not be published for `candor-agent explain`: ",
-                     s.message()));
+    LogWarning(absl::StrCat(
+        "the policy in force could not be published for `candor-agent explain`: ", s.message()));
   }
 }
 
@@ -93,7 +97,7 @@ int RunAgent(const config::AgentConfig& config, bool once) {
                        PolicyTrust{.keys = config.policy_keys, .certificate = config.tls.cert});
   absl::StatusOr<PolicyStore::Initial> initial = policies.LoadInitial();
   if (!initial.ok()) return Fail(initial.status().message());
-  if (!initial->pushed_problem.ok()) Log(initial->pushed_problem.message());
+  if (!initial->pushed_problem.ok()) LogWarning(initial->pushed_problem.message());
   // Whether the policy in force came from the server (then a local file must be newer).
   bool pushed_in_force = initial->pushed;
 
@@ -104,7 +108,7 @@ int RunAgent(const config::AgentConfig& config, bool once) {
   bool ledger_failing = false;
   (*uplink)->SetAckListener([&](std::vector<v1::Event> events, uint64_t up_to) {
     const absl::Status recorded = (*ledger)->Record(events);
-    if (!recorded.ok() && !ledger_failing) Log(absl::StrCat("ledger: ", recorded.message()));
+    if (!recorded.ok() && !ledger_failing) LogWarning(absl::StrCat("ledger: ", recorded.message()));
     ledger_failing = !recorded.ok();
     board.Acked(up_to);
   });
@@ -137,8 +141,8 @@ int RunAgent(const config::AgentConfig& config, bool once) {
   auto spool_event = [&](v1::Event event) {
     absl::StatusOr<uint64_t> seq = spool.Append(std::move(event));
     if (!seq.ok()) {
-      Log(absl::StrCat("spool: event not stored (", spool.dropped_total(),
-                       " lost so far; the server is told): ", seq.status().message()));
+      LogError(absl::StrCat("spool: event not stored (", spool.dropped_total(),
+                            " lost so far; the server is told): ", seq.status().message()));
     }
     if (!once) commit.Appended();
   };
@@ -153,10 +157,10 @@ int RunAgent(const config::AgentConfig& config, bool once) {
       std::random_device{}());
 
   if (!initial->rejected.ok()) {
-    Log(absl::StrCat("policy ", config.policy.string(),
-                     " rejected; keeping the last good "
-                     "policy (version ",
-                     initial->policy->version, "):\n", initial->rejected.message()));
+    LogWarning(absl::StrCat("policy ", config.policy.string(),
+                            " rejected; keeping the last good "
+                            "policy (version ",
+                            initial->policy->version, "):\n", initial->rejected.message()));
     spool_event(PolicyRejectedEvent(config.policy.string(), initial->rejected, clock.Now(),
                                     initial->policy->version));
   }
@@ -195,20 +199,23 @@ int RunAgent(const config::AgentConfig& config, bool once) {
                        : absl::StrCat("running ", config::DescribePolicy(*initial->policy),
                                       initial->pushed ? " (from the server)" : ""),
                    "; server ", config.server.ToString()));
+  // Under systemd (Type=notify) the unit counts as started now; no NOTIFY_SOCKET: no-op.
+  sd_notifyf(0, "READY=1\nSTATUS=running policy version %llu",
+             static_cast<unsigned long long>(initial->policy->version));
 
   auto reload = [&] {
     if (config.policy.empty()) return;  // only pushed policies
     absl::StatusOr<std::shared_ptr<const config::Policy>> next = policies.Reload();
     if (next.ok() && pushed_in_force && (*next)->version <= scheduler.policy()->version) {
-      Log(absl::StrCat("policy ", config.policy.string(), " version ", (*next)->version,
-                       " not applied: the server's version ", scheduler.policy()->version,
-                       " is in force and newer"));
+      LogWarning(absl::StrCat("policy ", config.policy.string(), " version ", (*next)->version,
+                              " not applied: the server's version ", scheduler.policy()->version,
+                              " is in force and newer"));
       return;
     }
     if (!next.ok()) {
       const uint64_t in_force = scheduler.policy()->version;
-      Log(absl::StrCat("policy ", config.policy.string(), " rejected; version ", in_force,
-                       " stays in force:\n", next.status().message()));
+      LogWarning(absl::StrCat("policy ", config.policy.string(), " rejected; version ", in_force,
+                              " stays in force:\n", next.status().message()));
       if (absl::IsInvalidArgument(next.status())) {
         spool_event(
             PolicyRejectedEvent(config.policy.string(), next.status(), clock.Now(), in_force));
@@ -229,8 +236,8 @@ int RunAgent(const config::AgentConfig& config, bool once) {
     v1::PolicyStatus status;
     status.set_applied(next.ok());
     if (!next.ok()) {
-      Log(absl::StrCat("policy from the server refused; version ", in_force,
-                       " stays in force: ", next.status().message()));
+      LogWarning(absl::StrCat("policy from the server refused; version ", in_force,
+                              " stays in force: ", next.status().message()));
       status.set_errors(std::string(next.status().message()));
       status.set_in_force(in_force);
       // Which version was offered, when the file says (it may not parse at all).
@@ -257,7 +264,7 @@ int RunAgent(const config::AgentConfig& config, bool once) {
     if (started.ok()) {
       watch = std::move(*started);
     } else {
-      Log(absl::StrCat("policy changes need SIGHUP: ", started.status().message()));
+      LogWarning(absl::StrCat("policy changes need SIGHUP: ", started.status().message()));
     }
   }
 
@@ -271,16 +278,18 @@ int RunAgent(const config::AgentConfig& config, bool once) {
           return;
         }
         Log(absl::StrCat("received ", signal == SIGTERM ? "SIGTERM" : "SIGINT", ", stopping"));
+        sd_notify(0, "STOPPING=1\nSTATUS=stopping: delivering what the spool holds");
         scheduler.Stop();
         io.stop();
       };
   signals.async_wait(on_signal);
   io.run();
-  commit.Stop();  // the last events become durable (and are sent on the next start)
-  delivery.Stop();
+  commit.Stop();               // the last events become durable
+  delivery.Drain(kStopGrace);  // sent and acknowledged if the server answers in time
   board.Stopping();
   publisher.Flush();
-  Log("stopped");
+  Log(absl::StrCat("stopped; ", spool.pending_count(),
+                   " event(s) stay in the spool for the next start"));
   if (scheduler.running() > 0) ExitNow(0);
   pool.join();
   return 0;

@@ -108,8 +108,8 @@ grpc::Status AdminServiceImpl::End(Call& call, grpc::Status status) {
   call.audit.outcome = status.ok() ? "ok" : absl::StrCat("refused: ", status.error_message());
   if (absl::Status s = registry_.AppendAudit(call.audit); !s.ok()) {
     // An admin call that cannot be audited does not happen... but it already did; say so.
-    Log(absl::StrCat("audit log write failed (", s.message(), ") for ", call.audit.actor, " ",
-                     call.audit.action));
+    LogError(absl::StrCat("audit log write failed (", s.message(), ") for ", call.audit.actor, " ",
+                          call.audit.action));
   }
   return status;
 }

@@ -17,6 +17,7 @@
 #include "service/server.h"
 #include "service/server_config.h"
 #include "service/storage/sqlite_store.h"
+#include "systemd/sd-daemon.h"
 
 namespace po = boost::program_options;
 namespace cs = candor::service;
@@ -42,10 +43,12 @@ constexpr const char* kUsage =
     "Agents and admins connect with client certificates issued by tls.client_ca; devices\n"
     "without one can only enroll (with a token from `candorctl token create`) when the\n"
     "config has an enrollment CA. The server prints \"listening on HOST:PORT\" once it\n"
-    "accepts connections and stops cleanly on SIGTERM or SIGINT. See docs/operations.md.\n";
+    "accepts connections and stops cleanly on SIGTERM or SIGINT. As a service (the\n"
+    "candor-server package, candor-server.service) it tells systemd when it listens\n"
+    "(sd_notify) and logs with journal levels. See docs/operations.md.\n";
 
 int Fail(absl::string_view message) {
-  std::cerr << "candor-server: " << message << "\n";
+  cs::LogError(message);
   return 1;
 }
 
@@ -69,9 +72,13 @@ int RunServer(const std::string& config_path) {
           .ToString()
           .c_str());
   std::fflush(stdout);
+  // Under systemd (Type=notify) the unit is started once the server accepts connections;
+  // without NOTIFY_SOCKET these do nothing.
+  sd_notifyf(0, "READY=1\nSTATUS=listening on port %d", (*server)->port());
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
+  sd_notify(0, "STOPPING=1\nSTATUS=stopping");
   cs::Log(absl::StrCat("received ", signal == SIGTERM ? "SIGTERM" : "SIGINT", ", stopping"));
   (*server)->Shutdown(std::chrono::seconds(1));
   cs::Log("stopped");

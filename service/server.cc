@@ -75,7 +75,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     if (!status.applied()) return;  // the agent also sends a policy_rejected event
     if (absl::Status s = registry.RecordPolicyVersion(device.device_id, status.in_force());
         !s.ok()) {
-      Log(absl::StrCat("policy version of ", device.ToString(), " not recorded: ", s.message()));
+      LogWarning(
+          absl::StrCat("policy version of ", device.ToString(), " not recorded: ", s.message()));
     }
   };
   server->agent_service_ = std::make_unique<AgentServiceImpl>(*server->ingest_, *server->writer_,

@@ -1,0 +1,156 @@
+// SIGTERM, as systemd sends it at `systemctl stop`: the real agent against the real server
+// over mutual TLS on loopback. It must exit 0 well within the unit's TimeoutStopSec, close
+// the stream itself after the server acknowledged what it sent, and lose nothing: what
+// the server does not hold stays in the spool for the next start.
+
+#include <signal.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/harness.h"
+
+namespace candor::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using Steady = std::chrono::steady_clock;
+
+constexpr char kFastSpool[] = "spool:\n  sync_interval_ms: 20\nreconnect_max_backoff: 2s\n";
+// The agent gives acks 3 s (agent/run.cc kStopGrace) plus a short slack for the close.
+constexpr auto kStopBound = std::chrono::seconds(5);
+
+class ShutdownTest : public ::testing::Test {
+ protected:
+  void SetUp() override { MakePki(pki()); }
+  std::filesystem::path pki() const { return dir_ / "pki"; }
+
+  std::unique_ptr<Process> StartAgent(const std::filesystem::path& config) {
+    return std::make_unique<Process>(
+        std::vector<std::string>{CANDOR_AGENT_BIN, "--config", config.string()});
+  }
+
+  // SIGTERMs `agent`; expects exit 0 within kStopBound.
+  void Terminate(Process& agent) {
+    const auto start = Steady::now();
+    const std::optional<int> code = agent.Stop(SIGTERM, std::chrono::seconds(20));
+    const auto took = Steady::now() - start;
+    ASSERT_TRUE(code.has_value()) << "no exit after SIGTERM\n" << agent.err();
+    EXPECT_EQ(*code, 0) << agent.err();
+    EXPECT_LT(took, kStopBound) << agent.err();
+    EXPECT_THAT(agent.err(), HasSubstr("stay in the spool for the next start"));
+  }
+
+  TempDir dir_;
+};
+
+std::vector<uint64_t> Seqs(const std::vector<nlohmann::json>& events) {
+  std::vector<uint64_t> seqs;
+  for (const nlohmann::json& e : events) seqs.push_back(e["seq"].get<uint64_t>());
+  return seqs;
+}
+
+std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
+  std::vector<uint64_t> seqs;
+  for (uint64_t s = first; s <= last; ++s) seqs.push_back(s);
+  return seqs;
+}
+
+uint64_t DeliveredUpTo(const RunResult& run) {
+  const std::string marker = "every event up to seq ";
+  const size_t at = run.out.find(marker);
+  if (at == std::string::npos) return 0;
+  return std::stoull(run.out.substr(at + marker.size()));
+}
+
+std::vector<nlohmann::json> WaitForEvents(const std::filesystem::path& server_config, size_t count,
+                                          std::chrono::seconds timeout) {
+  const auto deadline = Steady::now() + timeout;
+  std::vector<nlohmann::json> events;
+  while (Steady::now() < deadline) {
+    events = ExportEvents(server_config);
+    if (events.size() >= count) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return events;
+}
+
+// With the stream open, SIGTERM sends what the spool holds, waits for the acks and closes
+// the stream: the server holds every event the agent made, the spool keeps none.
+TEST_F(ShutdownTest, SigtermWithTheServerUpDeliversEverythingAndClosesCleanly) {
+  ServerUnderTest server(dir_.path(), pki());
+  WriteManyChecksPolicy(dir_.path(), 2, 50, "1h");
+  const auto config =
+      WriteAgentConfig(dir_.path(), pki(), server.port(), "device", "ca", kFastSpool);
+  auto agent = StartAgent(config);
+  // The stream is open once the first events are stored.
+  ASSERT_FALSE(WaitForEvents(server.config(), 1, std::chrono::seconds(30)).empty());
+  ASSERT_NO_FATAL_FAILURE(Terminate(*agent));
+  EXPECT_THAT(agent->err(), HasSubstr("stopped; 0 event(s) stay in the spool"));
+  // A clean close, not a cancelled call: the server saw no error from this agent.
+  EXPECT_THAT(server.err(), ::testing::Not(HasSubstr("protocol error")));
+
+  const std::vector<uint64_t> stored = Seqs(ExportEvents(server.config()));
+  ASSERT_FALSE(stored.empty());
+  EXPECT_EQ(stored, Range(1, stored.back()));
+  // The next start has nothing old to send: its first events follow on.
+  const RunResult next = RunAgentOnce(config);
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_EQ(Seqs(ExportEvents(server.config())), Range(1, DeliveredUpTo(next)));
+}
+
+// SIGTERM at any moment of start-up, collection or delivery: a prompt exit 0 every time,
+// and across the restarts every event reaches the server exactly once.
+TEST_F(ShutdownTest, SigtermAtAnyMomentLosesAndDuplicatesNothing) {
+  ServerUnderTest server(dir_.path(), pki());
+  WriteManyChecksPolicy(dir_.path(), 2, 50, "1h");
+  const auto config =
+      WriteAgentConfig(dir_.path(), pki(), server.port(), "device", "ca", kFastSpool);
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE(::testing::Message() << "seed " << seed);
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 8; ++round) {
+    SCOPED_TRACE(::testing::Message() << "round " << round);
+    auto agent = StartAgent(config);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(10, 600)(rng)));
+    ASSERT_NO_FATAL_FAILURE(Terminate(*agent));
+  }
+  const RunResult last = RunAgentOnce(config);
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  const uint64_t total = DeliveredUpTo(last);
+  ASSERT_GT(total, 50u);
+  EXPECT_EQ(Seqs(ExportEvents(server.config())), Range(1, total));
+}
+
+// No server: SIGTERM does not wait for one; the events stay in the spool and reach the
+// server on the next start.
+TEST_F(ShutdownTest, SigtermWithoutAServerExitsAtOnceAndKeepsTheSpool) {
+  int port = 0;
+  {
+    ServerUnderTest gone(dir_.path() / "gone", pki());
+    port = gone.port();
+    ASSERT_EQ(gone.Stop(), 0);
+  }
+  WriteManyChecksPolicy(dir_.path(), 2, 20, "1h");
+  const auto config = WriteAgentConfig(dir_.path(), pki(), port, "device", "ca", kFastSpool);
+  auto agent = StartAgent(config);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const auto start = Steady::now();
+  ASSERT_NO_FATAL_FAILURE(Terminate(*agent));
+  EXPECT_LT(Steady::now() - start, std::chrono::seconds(2)) << agent->err();
+  EXPECT_THAT(agent->err(), HasSubstr("stopped; 20 event(s) stay in the spool"));
+
+  ServerUnderTest server(dir_.path(), pki(), port);
+  const RunResult next = RunAgentOnce(config);
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  const uint64_t total = DeliveredUpTo(next);
+  EXPECT_EQ(total, 40u);  // the 20 kept, then the 20 of this run
+  EXPECT_EQ(Seqs(ExportEvents(server.config())), Range(1, total));
+}
+
+}  // namespace
+}  // namespace candor::testing
