@@ -8,7 +8,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-release"
-build_type=(-DCMAKE_BUILD_TYPE=Release)
+build_type=(-DCMAKE_BUILD_TYPE=Release -DCANDOR_BUILD_TESTS=OFF)
 if [[ "${1:-}" == "--build-dir" ]]; then
   build=$(realpath "$2")
   build_type=()

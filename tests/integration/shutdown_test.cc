@@ -6,11 +6,13 @@
 #include <signal.h>
 
 #include <chrono>
+#include <mutex>
 #include <random>
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sqlite3.h"
 #include "tests/integration/harness.h"
 
 namespace candor::testing {
@@ -22,30 +24,6 @@ using Steady = std::chrono::steady_clock;
 constexpr char kFastSpool[] = "spool:\n  sync_interval_ms: 20\nreconnect_max_backoff: 2s\n";
 // The agent gives acks 3 s (agent/run.cc kStopGrace) plus a short slack for the close.
 constexpr auto kStopBound = std::chrono::seconds(5);
-
-class ShutdownTest : public ::testing::Test {
- protected:
-  void SetUp() override { MakePki(pki()); }
-  std::filesystem::path pki() const { return dir_ / "pki"; }
-
-  std::unique_ptr<Process> StartAgent(const std::filesystem::path& config) {
-    return std::make_unique<Process>(
-        std::vector<std::string>{CANDOR_AGENT_BIN, "--config", config.string()});
-  }
-
-  // SIGTERMs `agent`; expects exit 0 within kStopBound.
-  void Terminate(Process& agent) {
-    const auto start = Steady::now();
-    const std::optional<int> code = agent.Stop(SIGTERM, std::chrono::seconds(20));
-    const auto took = Steady::now() - start;
-    ASSERT_TRUE(code.has_value()) << "no exit after SIGTERM\n" << agent.err();
-    EXPECT_EQ(*code, 0) << agent.err();
-    EXPECT_LT(took, kStopBound) << agent.err();
-    EXPECT_THAT(agent.err(), HasSubstr("stay in the spool for the next start"));
-  }
-
-  TempDir dir_;
-};
 
 std::vector<uint64_t> Seqs(const std::vector<nlohmann::json>& events) {
   std::vector<uint64_t> seqs;
@@ -78,28 +56,124 @@ std::vector<nlohmann::json> WaitForEvents(const std::filesystem::path& server_co
   return events;
 }
 
-// With the stream open, SIGTERM sends what the spool holds, waits for the acks and closes
-// the stream: the server holds every event the agent made, the spool keeps none.
-TEST_F(ShutdownTest, SigtermWithTheServerUpDeliversEverythingAndClosesCleanly) {
+// Holds SQLite's write lock on the server's database until Release(): the server's ingest
+// waits for it (its busy timeout is 5 s), so the batches an agent sends meanwhile stay
+// unacknowledged. WAL mode: export still reads.
+class DatabaseLock {
+ public:
+  explicit DatabaseLock(const std::filesystem::path& db) {
+    EXPECT_EQ(sqlite3_open(db.c_str(), &db_), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  ~DatabaseLock() { Release(); }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (db_ == nullptr) return;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+ private:
+  std::mutex mu_;
+  sqlite3* db_ = nullptr;
+};
+
+// An agent with its stream open, its first 20 events stored, and 20 more (policy version 3)
+// sent to a server whose database is locked: they wait for their acks.
+struct AgentWithEventsInFlight {
+  std::filesystem::path config;
+  std::unique_ptr<Process> agent;
+  std::unique_ptr<DatabaseLock> lock;
+};
+
+class ShutdownTest : public ::testing::Test {
+ protected:
+  void SetUp() override { MakePki(pki()); }
+  std::filesystem::path pki() const { return dir_ / "pki"; }
+
+  std::unique_ptr<Process> StartAgent(const std::filesystem::path& config) {
+    return std::make_unique<Process>(
+        std::vector<std::string>{CANDOR_AGENT_BIN, "--config", config.string()});
+  }
+
+  // SIGTERMs `agent`; expects exit 0 within kStopBound.
+  void Terminate(Process& agent) {
+    const auto start = Steady::now();
+    const std::optional<int> code = agent.Stop(SIGTERM, std::chrono::seconds(20));
+    const auto took = Steady::now() - start;
+    ASSERT_TRUE(code.has_value()) << "no exit after SIGTERM\n" << agent.err();
+    EXPECT_EQ(*code, 0) << agent.err();
+    EXPECT_LT(took, kStopBound) << agent.err();
+    EXPECT_THAT(agent.err(), HasSubstr("stay in the spool for the next start"));
+  }
+
+  // Starts an agent (20 checks), waits until the server holds their events, locks the
+  // server's database and has the agent send 20 more (policy version 3, applied when the
+  // file changes).
+  AgentWithEventsInFlight StartWithEventsInFlight(const ServerUnderTest& server) {
+    AgentWithEventsInFlight started;
+    WriteManyChecksPolicy(dir_.path(), 2, 20, "1h");
+    started.config =
+        WriteAgentConfig(dir_.path(), pki(), server.port(), "device", "ca", kFastSpool);
+    started.agent = StartAgent(started.config);
+    EXPECT_GE(WaitForEvents(server.config(), 20, std::chrono::seconds(30)).size(), 20u);
+    started.lock = std::make_unique<DatabaseLock>(dir_.path() / "server.db");
+    WriteManyChecksPolicy(dir_.path(), 3, 20, "1h", "d");
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    return started;
+  }
+
+  TempDir dir_;
+};
+
+// SIGTERM with batches in flight: the agent waits for their acks (they come 1.5 s later,
+// inside its 3 s grace), closes the stream and keeps nothing in the spool.
+TEST_F(ShutdownTest, SigtermWaitsForTheAcksOfWhatWasSent) {
   ServerUnderTest server(dir_.path(), pki());
-  WriteManyChecksPolicy(dir_.path(), 2, 50, "1h");
-  const auto config =
-      WriteAgentConfig(dir_.path(), pki(), server.port(), "device", "ca", kFastSpool);
-  auto agent = StartAgent(config);
-  // The stream is open once the first events are stored.
-  ASSERT_FALSE(WaitForEvents(server.config(), 1, std::chrono::seconds(30)).empty());
-  ASSERT_NO_FATAL_FAILURE(Terminate(*agent));
-  EXPECT_THAT(agent->err(), HasSubstr("stopped; 0 event(s) stay in the spool"));
-  // A clean close, not a cancelled call: the server saw no error from this agent.
-  EXPECT_THAT(server.err(), ::testing::Not(HasSubstr("protocol error")));
+  AgentWithEventsInFlight in_flight = StartWithEventsInFlight(server);
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    in_flight.lock->Release();
+  });
+  const auto start = Steady::now();
+  Terminate(*in_flight.agent);
+  const auto took = Steady::now() - start;
+  release.join();
+  EXPECT_GE(took, std::chrono::milliseconds(1000)) << "it did not wait for the acks";
+  EXPECT_THAT(in_flight.agent->err(), HasSubstr("stopped; 0 event(s) stay in the spool"));
 
   const std::vector<uint64_t> stored = Seqs(ExportEvents(server.config()));
-  ASSERT_FALSE(stored.empty());
+  ASSERT_GE(stored.size(), 40u);
   EXPECT_EQ(stored, Range(1, stored.back()));
-  // The next start has nothing old to send: its first events follow on.
-  const RunResult next = RunAgentOnce(config);
+  const RunResult next = RunAgentOnce(in_flight.config);
   ASSERT_EQ(next.exit_code, 0) << next.err;
   EXPECT_EQ(Seqs(ExportEvents(server.config())), Range(1, DeliveredUpTo(next)));
+}
+
+// Acks that do not come within the grace: the agent still exits in time; the events stay
+// in the spool (or, when the server stored them after all, its hello answer says so) and
+// the next start delivers them exactly once.
+TEST_F(ShutdownTest, SigtermGivesUpOnLateAcksInTimeAndLosesNothing) {
+  ServerUnderTest server(dir_.path(), pki());
+  AgentWithEventsInFlight in_flight = StartWithEventsInFlight(server);
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3800));
+    in_flight.lock->Release();
+  });
+  const auto start = Steady::now();
+  Terminate(*in_flight.agent);
+  const auto took = Steady::now() - start;
+  release.join();
+  EXPECT_GE(took, std::chrono::milliseconds(2500)) << in_flight.agent->err();
+  EXPECT_THAT(in_flight.agent->err(),
+              ::testing::Not(HasSubstr("stopped; 0 event(s) stay in the spool")));
+
+  const RunResult next = RunAgentOnce(in_flight.config);
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  const uint64_t total = DeliveredUpTo(next);
+  ASSERT_GE(total, 60u);
+  EXPECT_EQ(Seqs(ExportEvents(server.config())), Range(1, total));
 }
 
 // SIGTERM at any moment of start-up, collection or delivery: a prompt exit 0 every time,
