@@ -76,6 +76,13 @@ void PublishPolicy(const std::filesystem::path& state_dir, const config::Policy&
 }  // namespace
 
 int RunAgent(const config::AgentConfig& config, bool once) {
+  // A SIGTERM during start-up stays pending until the handler below takes it (a clean stop,
+  // not death by signal). Threads started from here on inherit the mask: the stop signals
+  // reach this thread only.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stop_signals, signal);
+  if (!once) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   collectors::CollectorRegistry registry;
   collectors::RegisterBuiltins(registry);
 
@@ -283,6 +290,7 @@ int RunAgent(const config::AgentConfig& config, bool once) {
         io.stop();
       };
   signals.async_wait(on_signal);
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
   io.run();
   commit.Stop();               // the last events become durable
   delivery.Drain(kStopGrace);  // sent and acknowledged if the server answers in time
