@@ -120,7 +120,9 @@ class ShutdownTest : public ::testing::Test {
     EXPECT_GE(WaitForEvents(server.config(), 20, std::chrono::seconds(30)).size(), 20u);
     started.lock = std::make_unique<DatabaseLock>(dir_.path() / "server.db");
     WriteManyChecksPolicy(dir_.path(), 3, 20, "1h", "d");
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    // Time to notice the file, run the checks and send (the server's ingest then waits up
+    // to 5 s for the lock before it gives up).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     return started;
   }
 
