@@ -102,7 +102,7 @@ CANDOR_ENROLL_TOKEN="$token" CANDOR_SERVER="localhost:$port" CANDOR_CA="$work/in
 sed 's/^/  dpkg: /' "$work/install.out"
 check "the token is not printed" bash -c "! grep -qF -- '$token' '$work/install.out'"
 check "candor-agent in /usr/bin" test -x /usr/bin/candor-agent
-check "candor-agent --version runs" /usr/bin/candor-agent --version
+check "candor-agent --version runs" bash -c "/usr/bin/candor-agent --version >/dev/null"
 unit=/usr/lib/systemd/system/candor-agent.service
 check "the unit is installed" test -f "$unit"
 if command -v systemd-analyze >/dev/null; then
@@ -155,9 +155,11 @@ if command -v systemd-analyze >/dev/null; then
   check "systemd-analyze verify candor-server.service" systemd-analyze verify "$sunit"
 fi
 check "the unit is enabled" test -L /etc/systemd/system/multi-user.target.wants/candor-server.service
-check "the documented first step works: candor-server init as candor" \
+init_as_candor() {
   runuser -u candor -- /usr/bin/candor-server init --dir /var/lib/candor-server \
-  --listen 127.0.0.1:0 --admin ops >/dev/null
+    --listen 127.0.0.1:0 --admin ops >/dev/null
+}
+check "the documented first step works: candor-server init as candor" init_as_candor
 check "and makes the config the unit runs" test -f /var/lib/candor-server/server.yaml
 timeout 120 dpkg --purge candor-server >/dev/null
 check "purged: the binaries are gone" test ! -e /usr/bin/candor-server
