@@ -16,9 +16,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "config/time_text.h"
-#include "google/protobuf/util/json_util.h"
-#include "nlohmann/json.hpp"
 
 namespace candor::agent {
 namespace {
@@ -116,38 +113,6 @@ absl::Status AppendDurably(const std::filesystem::path& path, const std::string&
 }
 
 }  // namespace
-
-std::string LedgerLine(const v1::Event& event, int64_t acked_at_ms) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(event, &json, options).ok()) {
-    // Events are checked for valid UTF-8 when built; keep at least which seq it was.
-    json = absl::StrCat("{\"seq\":\"", event.seq(), "\"}");
-  }
-  return absl::StrCat("{\"acked_at\":\"", config::Rfc3339(acked_at_ms), "\",\"event\":", json, "}");
-}
-
-absl::StatusOr<LedgerEntry> ParseLedgerLine(absl::string_view line) {
-  const nlohmann::json doc = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || !doc.contains("acked_at") || !doc["acked_at"].is_string() ||
-      !doc.contains("event") || !doc["event"].is_object()) {
-    return absl::InvalidArgumentError("not a ledger entry");
-  }
-  absl::Time acked;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, doc["acked_at"].get<std::string>(), &acked, &error)) {
-    return absl::InvalidArgumentError(absl::StrCat("acked_at: ", error));
-  }
-  LedgerEntry entry{.acked_at_ms = absl::ToUnixMillis(acked)};
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;  // written by a newer agent
-  const auto parsed =
-      google::protobuf::util::JsonStringToMessage(doc["event"].dump(), &entry.event, options);
-  if (!parsed.ok()) return absl::InvalidArgumentError(absl::StrCat("event: ", parsed.ToString()));
-  return entry;
-}
 
 absl::StatusOr<std::unique_ptr<LedgerWriter>> LedgerWriter::Open(std::filesystem::path dir,
                                                                  config::LedgerSettings settings,

@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "agent/ledger_line.h"
 #include "candor/v1/events.pb.h"
 #include "config/agent_config.h"
 
@@ -59,11 +60,6 @@ class LedgerWriter {
   uint64_t current_bytes_ = 0;
 };
 
-struct LedgerEntry {
-  int64_t acked_at_ms = 0;
-  v1::Event event;
-};
-
 struct LedgerContents {
   std::vector<LedgerEntry> entries;  // by seq, each seq once (its first record)
   size_t unreadable_lines = 0;       // damaged or foreign lines, skipped
@@ -72,9 +68,5 @@ struct LedgerContents {
 // Reads every entry acknowledged at or after `since_ms` from the ledger directory `dir`.
 // A missing directory is an empty ledger.
 absl::StatusOr<LedgerContents> ReadLedger(const std::filesystem::path& dir, int64_t since_ms);
-
-// One ledger line (without the newline) and back; exposed for tests.
-std::string LedgerLine(const v1::Event& event, int64_t acked_at_ms);
-absl::StatusOr<LedgerEntry> ParseLedgerLine(absl::string_view line);
 
 }  // namespace candor::agent

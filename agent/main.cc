@@ -15,10 +15,17 @@
 #include "agent/local_commands.h"
 #include "agent/log.h"
 #include "agent/run.h"
+#include "agent/windows/service_args.h"
 #include "boost/program_options.hpp"
 #include "collectors/builtin.h"
 #include "config/agent_config.h"
 #include "config/policy_lint.h"
+#ifdef _WIN32
+#include <memory>
+
+#include "agent/stop_request.h"
+#include "agent/windows/service_command_win32.h"
+#endif
 
 namespace po = boost::program_options;
 namespace ca = candor::agent;
@@ -54,6 +61,16 @@ constexpr const char* kUsage =
     "                                        version, last run of each check; exit 3 when\n"
     "                                        the agent is not running\n"
     "  (--config defaults to /etc/candor/agent.yaml)\n"
+    "\n"
+    "Windows only (docs/windows.md):\n"
+    "  candor-agent service install [--config FILE]\n"
+    "                                        (as an administrator) register the CandorAgent\n"
+    "                                        service: starts with Windows, restarts after a\n"
+    "                                        failure (FILE defaults to\n"
+    "                                        %ProgramData%\\Candor\\agent.yaml)\n"
+    "  candor-agent service uninstall        stop and remove the service (its state stays)\n"
+    "  candor-agent service run [--config FILE]\n"
+    "                                        what the Service Control Manager starts\n"
     "\n"
     "Without --once the agent keeps running, each check on its interval, until SIGTERM or\n"
     "SIGINT (it then sends what is spooled and waits up to 3 s for the server's\n"
@@ -211,6 +228,47 @@ int LocalCommand(const std::string& name, const std::vector<std::string>& args) 
   return ca::RunStatusCommand(local, std::cout, std::cerr);
 }
 
+// service install|uninstall|run: parsed everywhere, carried out on Windows only.
+int ServiceCommand(const std::vector<std::string>& args) {
+  namespace cw = candor::agent::windows;
+  const cw::ServiceArgsOrError parsed = cw::ParseServiceArgs(args);
+  if (!parsed.args) {
+    std::cerr << "candor-agent service: " << parsed.error << "\n\n" << kUsage;
+    return 2;
+  }
+  if (parsed.args->action == cw::ServiceAction::kHelp) {
+    std::cout << kUsage;
+    return 0;
+  }
+#ifdef _WIN32
+  return cw::RunServiceCommand(
+      *parsed.args,
+      [](const std::string& config_path) {
+        auto stop = std::make_shared<ca::StopRequest>();
+        return cw::ServiceBody{
+            .run =
+                [stop, config_path] {
+                  // UTF-8, as the service command found it (a narrow path would be
+                  // read in the ANSI code page).
+                  absl::StatusOr<candor::config::AgentConfig> config =
+                      candor::config::LoadAgentConfig(std::filesystem::path(
+                          std::u8string(config_path.begin(), config_path.end())));
+                  if (!config.ok()) {
+                    ca::Log(config.status().message());
+                    return 1;
+                  }
+                  return ca::RunAgent(*config, false, stop.get());
+                },
+            .request_stop = [stop](const std::string& reason) { stop->Request(reason); }};
+      },
+      std::cout, std::cerr);
+#else
+  std::cerr << "candor-agent service: the service commands are for Windows only; on Linux run "
+               "\"candor-agent --config FILE\" under the system's service manager\n";
+  return 2;
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -219,6 +277,9 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "check") return Check({args.begin() + 1, args.end()});
   if (!args.empty() && (args[0] == "explain" || args[0] == "ledger" || args[0] == "status")) {
     return LocalCommand(args[0], {args.begin() + 1, args.end()});
+  }
+  if (!args.empty() && args[0] == "service") {
+    return ServiceCommand({args.begin() + 1, args.end()});
   }
   if (args.size() >= 1 && args[0] == "policy") {
     if (args.size() == 3 && args[1] == "validate")

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,7 @@
 #include "agent/spool.h"
 #include "agent/state_dir.h"
 #include "agent/status_board.h"
+#include "agent/stop_request.h"
 #include "agent/uplink.h"
 #include "agent/wake_timer.h"
 #include "boost/asio/io_context.hpp"
@@ -75,7 +77,7 @@ void PublishPolicy(const std::filesystem::path& state_dir, const config::Policy&
 
 }  // namespace
 
-int RunAgent(const config::AgentConfig& config, bool once) {
+int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
   // A SIGTERM during start-up stays pending until the handler below takes it (a clean stop,
   // not death by signal). Threads started from here on inherit the mask: the stop signals
   // reach this thread only.
@@ -290,6 +292,13 @@ int RunAgent(const config::AgentConfig& config, bool once) {
         io.stop();
       };
   signals.async_wait(on_signal);
+  std::optional<StopRequest::Listening> listening;
+  if (stop != nullptr) {
+    listening.emplace(StopLoopOnRequest(*stop, io, [&](const std::string& reason) {
+      Log(absl::StrCat(reason, ", stopping"));
+      scheduler.Stop();
+    }));
+  }
   pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
   io.run();
   commit.Stop();               // the last events become durable

@@ -1,15 +1,37 @@
 #include "agent/state_dir.h"
 
+#include "absl/strings/str_cat.h"
+
+#ifdef _WIN32
+#include <string>
+
+#include "agent/windows/secure_dir_win32.h"
+#include "agent/windows/service_logic.h"
+#else
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#endif
 
 namespace candor::agent {
+
+#ifdef _WIN32
+
+absl::Status PrepareStateDir(const std::filesystem::path& dir) {
+  const std::u8string utf8 = dir.u8string();
+  std::string error;
+  if (!windows::SecureDirectory(std::string(utf8.begin(), utf8.end()), windows::kStateDirSddl,
+                                &error)) {
+    return absl::FailedPreconditionError(absl::StrCat("state_dir ", error));
+  }
+  return absl::OkStatus();
+}
+
+#else
 
 absl::Status PrepareStateDir(const std::filesystem::path& dir) {
   const std::string name = dir.string();
@@ -49,5 +71,7 @@ absl::Status PrepareStateDir(const std::filesystem::path& dir) {
   }
   return absl::OkStatus();
 }
+
+#endif
 
 }  // namespace candor::agent

@@ -28,7 +28,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== a new installation: candor-server init"
-"$build/service/candor-server" init --dir "$work/install" --listen 127.0.0.1:0 --admin mia
+"$build/service/candor-server" init --dir "$work/install" --listen 127.0.0.1:0 \
+  --metrics-listen 127.0.0.1:0 --admin mia
 "$root/scripts/dev-pki.sh" "$work/pki" >/dev/null  # only for the rogue device below
 
 echo "== starting candor-server"
@@ -37,12 +38,15 @@ mkfifo "$work/server.out"
   2>"$work/server.log" &
 server_pid=$!
 exec 3<"$work/server.out"
-if ! read -r -t 30 line <&3; then
+# First "metrics on http://127.0.0.1:PORT/metrics", then "listening on 127.0.0.1:PORT".
+if ! read -r -t 30 metrics_line <&3 || ! read -r -t 30 line <&3; then
   echo "candor-server did not start:" >&2
   cat "$work/server.log" >&2
   exit 1
 fi
+echo "$metrics_line"
 echo "$line"
+metrics_url=${metrics_line#metrics on }
 port=${line##*:}
 
 ctl() {
@@ -150,6 +154,15 @@ echo "== the same as JSON lines (first event)"
 
 echo "== the audit log"
 ctl audit
+
+echo "== the server's health metrics (Prometheus text at $metrics_url; counters only, no names)"
+metrics_port=${metrics_url##*:}
+metrics_port=${metrics_port%%/*}
+# Plain bash (no curl needed): HTTP/1.0, so the server closes after its answer.
+exec 4<>"/dev/tcp/127.0.0.1/$metrics_port"
+printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&4
+tr -d '\r' <&4 | grep -E '^candor_server_(connected_agents|events_|batch_latency_seconds_count|rejected_calls_total\{service="agent")'
+exec 4<&-
 
 echo "== stopping the server"
 kill -TERM "$server_pid"

@@ -106,7 +106,13 @@ AdminServiceImpl::DeviceCall AdminServiceImpl::BeginForDevice(grpc::ServerContex
 
 grpc::Status AdminServiceImpl::End(Call& call, grpc::Status status) {
   call.audit.outcome = status.ok() ? "ok" : absl::StrCat("refused: ", status.error_message());
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    metrics_.Rejected(Rejection::kAdminUnauthenticated);
+  } else if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+    metrics_.Rejected(Rejection::kAdminPermissionDenied);
+  }
   if (absl::Status s = registry_.AppendAudit(call.audit); !s.ok()) {
+    metrics_.StorageError(StorageOp::kRegistry);
     // An admin call that cannot be audited does not happen... but it already did; say so.
     LogError(absl::StrCat("audit log write failed (", s.message(), ") for ", call.audit.actor, " ",
                           call.audit.action));

@@ -14,6 +14,7 @@
 #include "config/catalog.h"
 #include "service/agent_stream.h"
 #include "service/identity.h"
+#include "service/metrics.h"
 #include "service/policy_distribution.h"
 #include "service/storage/event_store.h"
 #include "service/storage/registry_store.h"
@@ -25,14 +26,16 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   using Clock = std::chrono::system_clock;
 
   // `streams` closes a revoked device's open streams; `policies` stores and sends pushed
-  // policies, which are validated against `catalog` (the agent's).
+  // policies, which are validated against `catalog` (the agent's). Unauthenticated and
+  // unauthorized calls and audit-log write failures are counted in `metrics`.
   AdminServiceImpl(RegistryStore& registry, EventStore& events, StreamTracker& streams,
-                   PolicyDistribution& policies, config::CollectorCatalog catalog,
-                   std::function<Clock::time_point()> now)
+                   PolicyDistribution& policies, ServerMetrics& metrics,
+                   config::CollectorCatalog catalog, std::function<Clock::time_point()> now)
       : registry_(registry),
         events_(events),
         streams_(streams),
         policies_(policies),
+        metrics_(metrics),
         catalog_(std::move(catalog)),
         now_(std::move(now)) {}
 
@@ -76,6 +79,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   EventStore& events_;
   StreamTracker& streams_;
   PolicyDistribution& policies_;
+  ServerMetrics& metrics_;
   const config::CollectorCatalog catalog_;
   const std::function<Clock::time_point()> now_;
 };

@@ -1,6 +1,7 @@
 #include "service/agent_stream.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <iostream>
 #include <mutex>
@@ -28,12 +29,14 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
                           public PolicyReceiver {
  public:
   static constexpr int kWindow = 8;
+  using Clock = std::chrono::steady_clock;
 
-  AgentStream(Ingest& ingest, BatchWriter& writer, StreamTracker& tracker, const StreamHooks& hooks,
-              grpc::CallbackServerContext* context)
+  AgentStream(Ingest& ingest, BatchWriter& writer, StreamTracker& tracker, ServerMetrics& metrics,
+              const StreamHooks& hooks, grpc::CallbackServerContext* context)
       : ingest_(ingest),
         writer_(writer),
         tracker_(tracker),
+        metrics_(metrics),
         hooks_(hooks),
         context_(context),
         peer_(context->peer()) {
@@ -41,6 +44,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
     absl::StatusOr<DeviceIdentity> identity = IdentityFromAuthContext(*context->auth_context());
     if (!identity.ok()) {
       LogWarning(absl::StrCat("refused stream from ", peer_, ": ", identity.status().message()));
+      metrics_.Rejected(Rejection::kAgentUnauthenticated);
       std::lock_guard<std::mutex> lock(mu_);
       FinishLocked(ToGrpc(identity.status()));
       return;
@@ -76,17 +80,31 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
       case v1::AgentMessage::kBatch:
         if (!hello_seen_) return Reject("the first message must be a hello");
         {
+          // The batch's latency runs from here to its commit.
+          const Clock::time_point arrived = Clock::now();
+          const int events = in_.batch().events_size();
+          metrics_.EventsReceived(events);
           // Validation and the rate limit here, on this stream's thread; the writer only
           // commits.
           absl::StatusOr<PreparedBatch> prepared =
               ingest_.Prepare(*device_, std::move(*in_.mutable_batch()));
           if (!prepared.ok()) {
+            metrics_.Rejected(absl::IsResourceExhausted(prepared.status())
+                                  ? Rejection::kAgentRateLimited
+                                  : Rejection::kAgentInvalidBatch);
             Refused(prepared.status());
             return;
           }
           ++in_flight_;
           writer_.Submit(*device_, std::move(*prepared),
-                         [this](absl::StatusOr<uint64_t> acked) { OnStored(std::move(acked)); });
+                         [this, arrived, events](absl::StatusOr<uint64_t> acked) {
+                           if (acked.ok()) {
+                             metrics_.BatchStored(
+                                 events, std::chrono::duration_cast<std::chrono::microseconds>(
+                                             Clock::now() - arrived));
+                           }
+                           OnStored(std::move(acked));
+                         });
         }
         if (in_flight_ < kWindow) StartReadLocked();
         return;
@@ -136,6 +154,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
     {
       std::lock_guard<std::mutex> lock(mu_);
       done_ = true;
+      if (admitted_) metrics_.AgentDisconnected();
       if (in_flight_ > 0) return;  // the last OnStored deletes this
     }
     Destroy();
@@ -153,12 +172,15 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
       return;
     }
     group_ = *group;
+    admitted_ = true;
+    metrics_.AgentConnected();
     agent_policy_ = in_.hello().policy_version();
     Log(absl::StrCat("device ", device_->ToString(), " connected from ", peer_, " (agent ",
                      in_.hello().agent_version(), ", policy version ", agent_policy_, ")"));
     // Tell the agent the highest seq already stored for it, so it never reuses one.
     absl::StatusOr<uint64_t> highest = ingest_.HighestSeq(*device_);
     if (!highest.ok()) {
+      metrics_.StorageError(StorageOp::kHighestSeq);
       Log(absl::StrCat("hello from ", device_->ToString(), " (", peer_,
                        ") not answered: ", highest.status().message()));
       FinishLocked(ToGrpc(highest.status()));
@@ -267,6 +289,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
 
   void Reject(absl::string_view why) {
     LogWarning(absl::StrCat("protocol error from ", device_->ToString(), " (", peer_, "): ", why));
+    metrics_.Rejected(Rejection::kAgentProtocolError);
     FinishLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(why)));
   }
 
@@ -279,6 +302,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   Ingest& ingest_;
   BatchWriter& writer_;
   StreamTracker& tracker_;
+  ServerMetrics& metrics_;
   const StreamHooks& hooks_;
   grpc::CallbackServerContext* const context_;
   const std::string peer_;
@@ -286,6 +310,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   std::mutex mu_;
   std::string group_;
   bool hello_seen_ = false;
+  bool admitted_ = false;  // past the hello: counted in connected_agents
   bool reading_ = false;
   bool read_closed_ = false;
   bool writing_ = false;
@@ -363,7 +388,7 @@ size_t StreamTracker::Offer(const std::string& tenant,
 
 grpc::ServerBidiReactor<v1::AgentMessage, v1::ServerMessage>* AgentServiceImpl::Connect(
     grpc::CallbackServerContext* context) {
-  return new AgentStream(ingest_, writer_, tracker_, hooks_, context);
+  return new AgentStream(ingest_, writer_, tracker_, metrics_, hooks_, context);
 }
 
 }  // namespace candor::service

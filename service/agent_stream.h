@@ -15,6 +15,7 @@
 #include "candor/v1/agent_service.grpc.pb.h"
 #include "service/batch_writer.h"
 #include "service/ingest.h"
+#include "service/metrics.h"
 #include "service/policy_distribution.h"
 
 namespace candor::service {
@@ -75,10 +76,15 @@ struct StreamHooks {
 
 class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
-  // `ingest`, `writer` and `tracker` must outlive the gRPC server this service is
-  // registered with.
-  AgentServiceImpl(Ingest& ingest, BatchWriter& writer, StreamTracker& tracker, StreamHooks hooks)
-      : ingest_(ingest), writer_(writer), tracker_(tracker), hooks_(std::move(hooks)) {}
+  // `ingest`, `writer`, `tracker` and `metrics` must outlive the gRPC server this service
+  // is registered with. The hooks count their own refusals (revoked, ...) in `metrics`.
+  AgentServiceImpl(Ingest& ingest, BatchWriter& writer, StreamTracker& tracker,
+                   ServerMetrics& metrics, StreamHooks hooks)
+      : ingest_(ingest),
+        writer_(writer),
+        tracker_(tracker),
+        metrics_(metrics),
+        hooks_(std::move(hooks)) {}
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::ServerMessage>* Connect(
       grpc::CallbackServerContext* context) override;
@@ -87,6 +93,7 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
   Ingest& ingest_;
   BatchWriter& writer_;
   StreamTracker& tracker_;
+  ServerMetrics& metrics_;
   StreamHooks hooks_;
 };
 

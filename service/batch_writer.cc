@@ -4,7 +4,8 @@
 
 namespace candor::service {
 
-BatchWriter::BatchWriter(Ingest& ingest) : ingest_(ingest) {
+BatchWriter::BatchWriter(Ingest& ingest, ServerMetrics& metrics)
+    : ingest_(ingest), metrics_(metrics) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -42,6 +43,7 @@ void BatchWriter::Loop() {
     items.reserve(group.size());
     for (const Job& job : group) items.push_back({&job.device, &job.prepared});
     const absl::Status stored = ingest_.StoreAll(items);
+    if (!stored.ok()) metrics_.StorageError(StorageOp::kStoreEvents);
     for (Job& job : group) {
       if (stored.ok()) {
         job.done(job.prepared.batch.last_seq());

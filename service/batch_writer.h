@@ -17,6 +17,7 @@
 #include "candor/v1/events.pb.h"
 #include "service/identity.h"
 #include "service/ingest.h"
+#include "service/metrics.h"
 
 namespace candor::service {
 
@@ -25,8 +26,9 @@ class BatchWriter {
   using Done = std::function<void(absl::StatusOr<uint64_t> acked)>;
   static constexpr int kMaxGroupEvents = 20'000;
 
-  // `ingest` must outlive this object.
-  explicit BatchWriter(Ingest& ingest);
+  // `ingest` and `metrics` (a failed transaction counts as a storage error) must outlive
+  // this object.
+  BatchWriter(Ingest& ingest, ServerMetrics& metrics);
   ~BatchWriter();
 
   // `prepared` comes from Ingest::Prepare.
@@ -41,6 +43,7 @@ class BatchWriter {
   void Loop();
 
   Ingest& ingest_;
+  ServerMetrics& metrics_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Job> queue_;

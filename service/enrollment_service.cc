@@ -53,11 +53,12 @@ std::string NewUuid() {
 }
 
 EnrollmentServiceImpl::EnrollmentServiceImpl(
-    const CertificateAuthority& ca, RegistryStore& registry,
+    const CertificateAuthority& ca, RegistryStore& registry, ServerMetrics& metrics,
     std::chrono::seconds certificate_lifetime, std::function<Clock::time_point()> now,
     std::function<RateLimiter::Clock::time_point()> steady_now)
     : ca_(ca),
       registry_(registry),
+      metrics_(metrics),
       lifetime_(certificate_lifetime),
       now_(std::move(now)),
       failures_(RateLimiter::Limit{.per_second = 1.0 / 12, .burst = 5}, std::move(steady_now)) {}
@@ -65,6 +66,7 @@ EnrollmentServiceImpl::EnrollmentServiceImpl(
 grpc::Status EnrollmentServiceImpl::Issue(const DeviceIdentity& device, const std::string& csr_pem,
                                           IssuedCertificate& issued) {
   if (csr_pem.empty() || csr_pem.size() > kMaxCsrBytes) {
+    metrics_.Rejected(Rejection::kEnrollInvalidCsr);
     return Refuse(grpc::StatusCode::INVALID_ARGUMENT, "expected a PEM certificate request");
   }
   absl::StatusOr<IssuedCertificate> cert = ca_.Issue(csr_pem,
@@ -74,6 +76,7 @@ grpc::Status EnrollmentServiceImpl::Issue(const DeviceIdentity& device, const st
                                                               .lifetime = lifetime_},
                                                      now_());
   if (!cert.ok()) {
+    if (absl::IsInvalidArgument(cert.status())) metrics_.Rejected(Rejection::kEnrollInvalidCsr);
     return Refuse(absl::IsInvalidArgument(cert.status()) ? grpc::StatusCode::INVALID_ARGUMENT
                                                          : grpc::StatusCode::INTERNAL,
                   std::string(cert.status().message()));
@@ -87,11 +90,13 @@ grpc::Status EnrollmentServiceImpl::Enroll(grpc::ServerContext* context,
                                            v1::EnrollResponse* response) {
   const std::string address = PeerAddress(context->peer());
   if (!failures_.Has(address, 1)) {
+    metrics_.Rejected(Rejection::kEnrollThrottled);
     return Refuse(grpc::StatusCode::RESOURCE_EXHAUSTED,
                   "too many failed enrollment attempts from this address; try again later");
   }
   auto failed = [&](grpc::StatusCode code, const std::string& why) {
     failures_.TryTake(address, 1);
+    metrics_.Rejected(Rejection::kEnrollInvalidToken);
     LogWarning(absl::StrCat("enrollment refused from ", context->peer(), ": ", why));
     return Refuse(code, why);
   };
@@ -106,6 +111,7 @@ grpc::Status EnrollmentServiceImpl::Enroll(grpc::ServerContext* context,
     return failed(grpc::StatusCode::PERMISSION_DENIED, "unknown enrollment token");
   }
   if (!found.ok()) {
+    metrics_.StorageError(StorageOp::kRegistry);
     return Refuse(grpc::StatusCode::UNAVAILABLE, std::string(found.status().message()));
   }
   if (found->expires_at_ms <= now_ms) {
@@ -127,6 +133,7 @@ grpc::Status EnrollmentServiceImpl::Enroll(grpc::ServerContext* context,
     return failed(grpc::StatusCode::PERMISSION_DENIED, std::string(enrolled.status().message()));
   }
   if (!enrolled.ok()) {
+    metrics_.StorageError(StorageOp::kRegistry);
     return Refuse(grpc::StatusCode::UNAVAILABLE, std::string(enrolled.status().message()));
   }
   Log(absl::StrCat("enrolled device ", device.ToString(), " from ", context->peer(), " (agent ",
@@ -143,16 +150,20 @@ grpc::Status EnrollmentServiceImpl::Renew(grpc::ServerContext* context,
                                           v1::EnrollResponse* response) {
   absl::StatusOr<DeviceIdentity> device = IdentityFromAuthContext(*context->auth_context());
   if (!device.ok()) {
+    metrics_.Rejected(Rejection::kRenewUnauthenticated);
     return Refuse(grpc::StatusCode::UNAUTHENTICATED, std::string(device.status().message()));
   }
   absl::StatusOr<std::optional<DeviceRecord>> record = registry_.Device(device->device_id);
   if (!record.ok()) {
+    metrics_.StorageError(StorageOp::kRegistry);
     return Refuse(grpc::StatusCode::UNAVAILABLE, std::string(record.status().message()));
   }
   if (*record && (*record)->revoked_at_ms) {
+    metrics_.Rejected(Rejection::kRenewRevoked);
     return Refuse(grpc::StatusCode::PERMISSION_DENIED, "this device has been revoked");
   }
   if (*record && (*record)->tenant != device->tenant) {
+    metrics_.Rejected(Rejection::kRenewTenantMismatch);
     return Refuse(grpc::StatusCode::PERMISSION_DENIED, "certificate and registry disagree");
   }
   IssuedCertificate issued;
@@ -162,12 +173,14 @@ grpc::Status EnrollmentServiceImpl::Renew(grpc::ServerContext* context,
     // A device with a certificate from this CA made outside enrollment: record it now.
     if (absl::Status s = registry_.RecordContact(device->device_id, device->tenant, now_ms, "", 0);
         !s.ok()) {
+      metrics_.StorageError(StorageOp::kRegistry);
       return Refuse(grpc::StatusCode::UNAVAILABLE, std::string(s.message()));
     }
   }
   if (absl::Status s = registry_.UpdateCertificate(device->device_id, issued.serial,
                                                    UnixMillis(issued.not_after));
       !s.ok()) {
+    metrics_.StorageError(StorageOp::kRegistry);
     return Refuse(grpc::StatusCode::UNAVAILABLE, std::string(s.message()));
   }
   Log(absl::StrCat("renewed the certificate of ", device->ToString()));

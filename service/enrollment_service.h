@@ -10,6 +10,7 @@
 
 #include "candor/v1/enrollment.grpc.pb.h"
 #include "service/identity.h"
+#include "service/metrics.h"
 #include "service/pki/certificate_authority.h"
 #include "service/rate_limiter.h"
 #include "service/storage/registry_store.h"
@@ -27,8 +28,9 @@ class EnrollmentServiceImpl final : public v1::EnrollmentService::Service {
  public:
   using Clock = std::chrono::system_clock;
 
+  // Refusals and registry failures are counted in `metrics`, which must outlive this.
   EnrollmentServiceImpl(const CertificateAuthority& ca, RegistryStore& registry,
-                        std::chrono::seconds certificate_lifetime,
+                        ServerMetrics& metrics, std::chrono::seconds certificate_lifetime,
                         std::function<Clock::time_point()> now,
                         std::function<RateLimiter::Clock::time_point()> steady_now);
 
@@ -43,6 +45,7 @@ class EnrollmentServiceImpl final : public v1::EnrollmentService::Service {
 
   const CertificateAuthority& ca_;
   RegistryStore& registry_;
+  ServerMetrics& metrics_;
   const std::chrono::seconds lifetime_;
   const std::function<Clock::time_point()> now_;
   RateLimiter failures_;

@@ -74,6 +74,11 @@ absl::Status InitServer(const InitOptions& options, std::ostream& out) {
   if (!IsIdentityPart(options.admin)) {
     return absl::InvalidArgumentError("--admin: 1-64 letters, digits, '-', '_' or '.'");
   }
+  if (options.metrics_listen != "off" && !config::ParseHostPort(options.metrics_listen)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics-listen: expected host:port like \"127.0.0.1:9464\" or off, got \"",
+                     options.metrics_listen, "\""));
+  }
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) {
@@ -110,7 +115,8 @@ absl::Status InitServer(const InitOptions& options, std::ostream& out) {
   }
   const std::string yaml = absl::StrCat(
       "# candor-server's configuration, made by candor-server init (docs/operations.md).\n",
-      "listen: ", options.listen, "\n",
+      "listen: ", options.listen, "\n", "metrics_listen: ", options.metrics_listen,
+      "  # Prometheus /metrics, plain HTTP; or off\n",
       "tls:\n  cert: server.pem\n  key: server.key\n  client_ca: ca.pem\n", "storage: candor.db\n",
       "enrollment:\n  ca_cert: ca.pem\n  ca_key: ca.key\n  certificate_lifetime: 30d\n");
   if (absl::Status s = WriteNewFile(options.dir / "server.yaml", yaml, 0644); !s.ok()) return s;

@@ -22,6 +22,7 @@ struct InitOptions {
   std::filesystem::path dir;
   std::vector<std::string> hosts;  // DNS names or IP addresses agents use to reach the server
   std::string listen = "0.0.0.0:7443";
+  std::string metrics_listen = "127.0.0.1:9464";  // Prometheus endpoint, loopback only
   std::string admin = "admin";
   std::chrono::seconds ca_lifetime{10 * 365 * 86400};
   std::chrono::seconds server_lifetime{397 * 86400};

@@ -33,6 +33,7 @@ constexpr const char* kUsage =
     "                                         those received since, as JSON lines in\n"
     "                                         the order received (for a SIEM)\n"
     "  candor-server init --dir DIR [--host NAME ...] [--listen HOST:PORT] [--admin NAME]\n"
+    "                     [--metrics-listen HOST:PORT|off]\n"
     "                                         make a new installation: CA, server and\n"
     "                                         msp-admin certificates, server.yaml\n"
     "  candor-server admin-cert --config FILE --name NAME --role ROLE [--tenant T]\n"
@@ -43,9 +44,11 @@ constexpr const char* kUsage =
     "Agents and admins connect with client certificates issued by tls.client_ca; devices\n"
     "without one can only enroll (with a token from `candorctl token create`) when the\n"
     "config has an enrollment CA. The server prints \"listening on HOST:PORT\" once it\n"
-    "accepts connections and stops cleanly on SIGTERM or SIGINT. As a service (the\n"
-    "candor-server package, candor-server.service) it tells systemd when it listens\n"
-    "(sd_notify) and logs with journal levels. See docs/operations.md.\n";
+    "accepts connections and stops cleanly on SIGTERM or SIGINT. Prometheus metrics are\n"
+    "served at http://METRICS_LISTEN/metrics (config metrics_listen, default\n"
+    "127.0.0.1:9464; off to disable); the server prints \"metrics on URL\" first.\n"
+    "As a service (the candor-server package, candor-server.service) it tells systemd when\n"
+    "it listens (sd_notify) and logs with journal levels. See docs/operations.md.\n";
 
 int Fail(absl::string_view message) {
   cs::LogError(message);
@@ -66,6 +69,10 @@ int RunServer(const std::string& config_path) {
 
   absl::StatusOr<std::unique_ptr<cs::Server>> server = cs::Server::Start(*config);
   if (!server.ok()) return Fail(server.status().message());
+  // Before "listening on", so whoever waits for that line has both.
+  if (const candor::config::HostPort* metrics = (*server)->metrics_address()) {
+    std::printf("metrics on http://%s/metrics\n", metrics->ToString().c_str());
+  }
   std::printf(
       "listening on %s\n",
       candor::config::HostPort{config->listen.host, static_cast<uint16_t>((*server)->port())}
@@ -122,6 +129,8 @@ int RunInit(const std::vector<std::string>& args) {
       "host", po::value<std::vector<std::string>>()->composing(),
       "a name or address agents reach the server by (repeatable)")(
       "listen", po::value<std::string>()->default_value("0.0.0.0:7443"), "listen address")(
+      "metrics-listen", po::value<std::string>()->default_value("127.0.0.1:9464"),
+      "Prometheus /metrics address, or off")(
       "admin", po::value<std::string>()->default_value("admin"), "the first msp-admin's name");
   po::variables_map vars;
   try {
@@ -143,6 +152,7 @@ int RunInit(const std::vector<std::string>& args) {
   init.dir = vars["dir"].as<std::string>();
   if (vars.count("host")) init.hosts = vars["host"].as<std::vector<std::string>>();
   init.listen = vars["listen"].as<std::string>();
+  init.metrics_listen = vars["metrics-listen"].as<std::string>();
   init.admin = vars["admin"].as<std::string>();
   if (absl::Status s = cs::InitServer(init, std::cout); !s.ok()) return Fail(s.message());
   return 0;

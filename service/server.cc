@@ -46,52 +46,61 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
       [] { return RateLimiter::Clock::now(); });
   server->ingest_ = std::make_unique<Ingest>(
       *server->store_, [] { return EventStore::Clock::now(); }, server->limiter_.get());
-  server->writer_ = std::make_unique<BatchWriter>(*server->ingest_);
+  server->writer_ = std::make_unique<BatchWriter>(*server->ingest_, server->metrics_);
   RegistryStore& registry = *server->store_;
+  ServerMetrics& metrics = server->metrics_;
   server->policies_ = std::make_unique<PolicyDistribution>(registry, server->tracker_);
   PolicyDistribution& policies = *server->policies_;
   StreamHooks hooks;
   // At the hello: a revoked device goes no further; the others' contact is recorded.
-  hooks.admit = [&registry](const DeviceIdentity& device,
-                            const v1::Hello& hello) -> absl::StatusOr<std::string> {
+  hooks.admit = [&registry, &metrics](const DeviceIdentity& device,
+                                      const v1::Hello& hello) -> absl::StatusOr<std::string> {
     absl::StatusOr<std::optional<DeviceRecord>> record = registry.Device(device.device_id);
-    if (!record.ok()) return record.status();
+    if (!record.ok()) {
+      metrics.StorageError(StorageOp::kRegistry);
+      return record.status();
+    }
     if (*record && (*record)->revoked_at_ms) {
+      metrics.Rejected(Rejection::kAgentRevoked);
       return absl::PermissionDeniedError("this device has been revoked");
     }
     if (*record && (*record)->tenant != device.tenant) {
+      metrics.Rejected(Rejection::kAgentTenantMismatch);
       return absl::PermissionDeniedError("the certificate's tenant is not the device's");
     }
     if (absl::Status s = registry.RecordContact(device.device_id, device.tenant,
                                                 UnixMillis(std::chrono::system_clock::now()),
                                                 hello.agent_version(), hello.policy_version());
         !s.ok()) {
+      metrics.StorageError(StorageOp::kRegistry);
       return s;
     }
     return *record ? (*record)->group : std::string();
   };
   hooks.policies = [&policies](const std::string& tenant) { return policies.ForTenant(tenant); };
-  hooks.policy_status = [&registry](const DeviceIdentity& device, const v1::PolicyStatus& status) {
+  hooks.policy_status = [&registry, &metrics](const DeviceIdentity& device,
+                                              const v1::PolicyStatus& status) {
     if (!status.applied()) return;  // the agent also sends a policy_rejected event
     if (absl::Status s = registry.RecordPolicyVersion(device.device_id, status.in_force());
         !s.ok()) {
+      metrics.StorageError(StorageOp::kRegistry);
       LogWarning(
           absl::StrCat("policy version of ", device.ToString(), " not recorded: ", s.message()));
     }
   };
-  server->agent_service_ = std::make_unique<AgentServiceImpl>(*server->ingest_, *server->writer_,
-                                                              server->tracker_, std::move(hooks));
+  server->agent_service_ = std::make_unique<AgentServiceImpl>(
+      *server->ingest_, *server->writer_, server->tracker_, metrics, std::move(hooks));
   if (config.enrollment.enabled) {
     absl::StatusOr<std::unique_ptr<CertificateAuthority>> ca =
         CertificateAuthority::Load(config.enrollment.ca_cert, config.enrollment.ca_key);
     if (!ca.ok()) return ca.status();
     server->ca_ = std::move(*ca);
     server->enrollment_service_ = std::make_unique<EnrollmentServiceImpl>(
-        *server->ca_, registry, config.enrollment.certificate_lifetime,
+        *server->ca_, registry, metrics, config.enrollment.certificate_lifetime,
         [] { return std::chrono::system_clock::now(); }, [] { return RateLimiter::Clock::now(); });
   }
   server->admin_service_ = std::make_unique<AdminServiceImpl>(
-      registry, *server->store_, server->tracker_, policies, collectors::BuiltinCatalog(),
+      registry, *server->store_, server->tracker_, policies, metrics, collectors::BuiltinCatalog(),
       [] { return std::chrono::system_clock::now(); });
 
   // A client certificate, when one is presented, must be issued by tls.client_ca. Agent and
@@ -118,6 +127,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.listen.ToString(),
                      " (address in use, not local, or TLS key and certificate do not match)"));
+  }
+  if (config.metrics_listen) {
+    absl::StatusOr<std::unique_ptr<MetricsHttpServer>> http =
+        MetricsHttpServer::Start(*config.metrics_listen, [&metrics] { return metrics.Render(); });
+    if (!http.ok()) return http.status();
+    server->metrics_http_ = std::move(*http);
   }
   return server;
 }

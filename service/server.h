@@ -13,6 +13,8 @@
 #include "service/agent_stream.h"
 #include "service/enrollment_service.h"
 #include "service/ingest.h"
+#include "service/metrics.h"
+#include "service/metrics_http.h"
 #include "service/pki/certificate_authority.h"
 #include "service/policy_distribution.h"
 #include "service/rate_limiter.h"
@@ -29,6 +31,10 @@ class Server {
 
   // The port actually bound (useful with port 0).
   int port() const { return port_; }
+  // Where /metrics is served (the real port), or nullptr when metrics_listen is off.
+  const config::HostPort* metrics_address() const {
+    return metrics_http_ ? &metrics_http_->address() : nullptr;
+  }
 
   // Stops accepting calls; streams still open after `grace` are cancelled. A batch being
   // stored finishes its transaction. Returns when no stream touches the store any more.
@@ -37,6 +43,8 @@ class Server {
  private:
   Server() = default;
 
+  // First, so it outlives everything that counts in it.
+  ServerMetrics metrics_;
   std::unique_ptr<SqliteStore> store_;  // events and the registry
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Ingest> ingest_;
@@ -49,6 +57,7 @@ class Server {
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<RetentionPruner> pruner_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<MetricsHttpServer> metrics_http_;  // none with metrics_listen: off
   int port_ = 0;
   bool stopped_ = false;
 };

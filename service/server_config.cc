@@ -12,6 +12,25 @@ using config::MapReader;
 using config::Presence;
 using config::YamlNode;
 
+// "host:port" (port 0 picks a free port) or "off"; absent: the default, loopback.
+void ReadMetricsListen(MapReader& top, config::Diagnostics& diag, ServerConfig& server) {
+  const YamlNode* node = top.Get("metrics_listen", Presence::kOptional);
+  if (node == nullptr) return;
+  if (node->kind == YamlNode::Kind::kScalar && node->scalar == "off") {
+    server.metrics_listen.reset();
+    return;
+  }
+  std::optional<config::HostPort> address;
+  if (node->kind == YamlNode::Kind::kScalar) address = config::ParseHostPort(node->scalar);
+  if (!address) {
+    diag.Error(
+        node->pos, "metrics_listen",
+        absl::StrCat("expected host:port like \"127.0.0.1:9464\" or off, got ", node->Describe()));
+    return;
+  }
+  server.metrics_listen = *address;
+}
+
 }  // namespace
 
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::filesystem::path& path) {
@@ -63,6 +82,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::filesystem::path& path)
     }
     limits.Finish();
   }
+  ReadMetricsListen(top, diag, server);
   top.Finish();
   if (!diag.ok()) return diag.ToStatus();
   return server;

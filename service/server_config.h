@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "config/host_port.h"
@@ -41,6 +42,8 @@ struct ServerConfig {
   // How long event history is kept (reports use each device's latest results, kept
   // regardless).
   std::chrono::seconds retention{90 * 86400};
+  // Where Prometheus scrapes GET /metrics, plain HTTP; nullopt: off ("metrics_listen: off").
+  std::optional<config::HostPort> metrics_listen = config::HostPort{"127.0.0.1", 9464};
 };
 
 // Relative paths are taken relative to the config file's directory. Every problem is

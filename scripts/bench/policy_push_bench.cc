@@ -178,6 +178,7 @@ int main(int argc, char** argv) {
   std::ostringstream init_out;
   candor::service::InitOptions init{.dir = dir / "install", .listen = "127.0.0.1:0"};
   init.admin = "bench";
+  init.metrics_listen = "127.0.0.1:0";
   if (absl::Status s = candor::service::InitServer(init, init_out); !s.ok()) {
     Die(std::string(s.message()));
   }

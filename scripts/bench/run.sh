@@ -13,7 +13,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCANDOR_BENCH=ON -DCANDOR_BUILD_TESTS=OFF \
   "${launcher[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target bench_policy_load bench_schedule_hour bench_spool \
-  bench_delivery bench_store bench_patch bench_policy_push bench_report
+  bench_delivery bench_ledger bench_store bench_patch bench_policy_push bench_report
 
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r)"
 echo "== policy of 1,000 checks: load and validate, against yaml-cpp's plain load"

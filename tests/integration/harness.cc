@@ -34,7 +34,10 @@ ServerUnderTest::ServerUnderTest(const std::filesystem::path& dir, const std::fi
                          "\ntls:\n  cert: " + (pki / "server.pem").string() +
                          "\n  key: " + (pki / "server.key").string() +
                          "\n  client_ca: " + (pki / "ca.pem").string() +
-                         "\nstorage: " + (dir / "server.db").string() + "\n" + extra_config);
+                         "\nstorage: " + (dir / "server.db").string() + "\n" + extra_config +
+                         (extra_config.find("metrics_listen") == std::string::npos
+                              ? "metrics_listen: 127.0.0.1:0\n"
+                              : ""));
   Start();
 }
 
@@ -47,6 +50,12 @@ void ServerUnderTest::Start() {
       process_->WaitForLine("listening on 127.0.0.1:", std::chrono::seconds(30));
   if (!line) throw std::runtime_error("candor-server did not start: " + process_->err());
   port_ = std::stoi(line->substr(line->rfind(':') + 1));
+  // Printed before "listening on", when metrics are on: "metrics on http://H:P/metrics".
+  if (std::optional<std::string> metrics =
+          process_->WaitForLine("metrics on http://", std::chrono::milliseconds(0))) {
+    const std::string url = metrics->substr(0, metrics->rfind("/metrics"));
+    metrics_port_ = std::stoi(url.substr(url.rfind(':') + 1));
+  }
 }
 
 int ServerUnderTest::Stop() {

@@ -11,6 +11,7 @@
 
 #include "candor/v1/agent_service.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/http_get.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -31,6 +32,9 @@ class ServerUnderTest {
   // With a config written elsewhere (candor-server init's); its listen port must be 0.
   explicit ServerUnderTest(const std::filesystem::path& config);
   int port() const { return port_; }
+  // The port of its /metrics endpoint (0 when metrics_listen is off). The tests' servers
+  // serve metrics on 127.0.0.1:0 unless `extra_config` sets metrics_listen.
+  int metrics_port() const { return metrics_port_; }
   const std::filesystem::path& config() const { return config_; }
   // SIGTERM and wait; the exit code (-1 if it did not exit in time).
   int Stop();
@@ -44,6 +48,7 @@ class ServerUnderTest {
   std::filesystem::path config_;
   std::unique_ptr<Process> process_;
   int port_ = 0;
+  int metrics_port_ = 0;
 };
 
 // Writes `dir`/policy.yaml: one os_info check every `interval`, at `version`.

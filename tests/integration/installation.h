@@ -26,7 +26,7 @@ class Installation : public ::testing::Test {
   void SetUp() override {
     const RunResult init =
         candor::testing::Run({CANDOR_SERVER_BIN, "init", "--dir", install().string(), "--listen",
-                              "127.0.0.1:0", "--admin", "mia"});
+                              "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--admin", "mia"});
     ASSERT_EQ(init.exit_code, 0) << init.err;
     server_ = std::make_unique<ServerUnderTest>(install() / "server.yaml");
     ASSERT_EQ(Ctl({"tenant", "create", "acme"}).exit_code, 0);

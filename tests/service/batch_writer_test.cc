@@ -19,11 +19,12 @@ TEST(BatchWriterTest, StoresInSubmissionOrderAndReportsEachBatch) {
   ASSERT_TRUE(store.ok()) << store.status();
   Ingest ingest(**store, [] { return EventStore::Clock::now(); });
   const DeviceIdentity device{"acme", "dev-1"};
+  ServerMetrics metrics;
   std::mutex mu;
   std::condition_variable cv;
   std::vector<uint64_t> acked;
   {
-    BatchWriter writer(ingest);
+    BatchWriter writer(ingest, metrics);
     for (uint64_t first = 1; first <= 4901; first += 100) {
       absl::StatusOr<PreparedBatch> prepared = ingest.Prepare(device, MakeBatch(first, first + 99));
       ASSERT_TRUE(prepared.ok()) << prepared.status();
@@ -46,9 +47,10 @@ TEST(BatchWriterTest, StoresWhatIsQueuedBeforeItStops) {
   ASSERT_TRUE(store.ok()) << store.status();
   Ingest ingest(**store, [] { return EventStore::Clock::now(); });
   const DeviceIdentity device{"acme", "dev-1"};
+  ServerMetrics metrics;
   int done = 0;
   {
-    BatchWriter writer(ingest);
+    BatchWriter writer(ingest, metrics);
     for (uint64_t first = 1; first <= 901; first += 100) {
       writer.Submit(device, *ingest.Prepare(device, MakeBatch(first, first + 99)),
                     [&](absl::StatusOr<uint64_t> seq) { done += seq.ok(); });
@@ -56,6 +58,60 @@ TEST(BatchWriterTest, StoresWhatIsQueuedBeforeItStops) {
   }  // the destructor drains the queue
   EXPECT_EQ(done, 10);
   EXPECT_EQ(*(*store)->HighestSeq(device), 1000u);
+}
+
+// A store whose disk has gone: every write fails.
+class FailingStore final : public EventStore {
+ public:
+  using EventStore::StoreBatch;
+  absl::StatusOr<uint64_t> StoreBatch(const DeviceIdentity&, const PreparedBatch&,
+                                      Clock::time_point) override {
+    return absl::UnavailableError("disk I/O error");
+  }
+  absl::Status StoreBatches(absl::Span<const BatchToStore>, Clock::time_point) override {
+    return absl::UnavailableError("disk I/O error");
+  }
+  absl::StatusOr<uint64_t> HighestSeq(const DeviceIdentity&) override { return 0; }
+  absl::Status ForEachEvent(const std::function<void(const StoredEvent&)>&) override {
+    return absl::OkStatus();
+  }
+  absl::Status ForEachEventSince(int64_t, const std::function<void(const StoredEvent&)>&) override {
+    return absl::OkStatus();
+  }
+  absl::Status ForEachLatestResult(const ResultFilter&,
+                                   const std::function<void(const LatestResult&)>&) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<uint64_t> PruneEvents(int64_t) override { return 0; }
+};
+
+TEST(BatchWriterTest, AFailedTransactionIsOneStorageErrorAndEveryBatchHearsOfIt) {
+  FailingStore store;
+  Ingest ingest(store, [] { return EventStore::Clock::now(); });
+  ServerMetrics metrics;
+  const DeviceIdentity device{"acme", "dev-1"};
+  const std::string errors = "candor_server_storage_errors_total{operation=\"store_events\"} ";
+  std::vector<absl::Status> outcomes;
+  {
+    BatchWriter writer(ingest, metrics);
+    for (uint64_t first : {1, 101}) {
+      std::mutex mu;
+      std::condition_variable cv;
+      bool done = false;
+      writer.Submit(device, *ingest.Prepare(device, MakeBatch(first, first + 99)),
+                    [&](absl::StatusOr<uint64_t> seq) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      outcomes.push_back(seq.status());
+                      done = true;
+                      cv.notify_all();
+                    });
+      std::unique_lock<std::mutex> lock(mu);
+      ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; }));
+    }
+  }
+  ASSERT_EQ(outcomes.size(), 2u);
+  for (const absl::Status& s : outcomes) EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(metrics.Render().find(errors + "2\n"), std::string::npos) << metrics.Render();
 }
 
 }  // namespace

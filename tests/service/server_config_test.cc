@@ -95,5 +95,60 @@ TEST(ServerConfigTest, BadListenAddress) {
               HasSubstr("server.yaml:1:9: listen: expected host:port"));
 }
 
+TEST(ServerConfigTest, MetricsListenDefaultsToLoopbackAndCanBeTurnedOff) {
+  candor::testing::TempDir dir;
+  const std::string base =
+      "listen: 127.0.0.1:0\ntls: {cert: a, key: b, client_ca: c}\nstorage: d\n";
+  candor::testing::WriteFile(dir / "server.yaml", base);
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->metrics_listen.has_value());
+  EXPECT_EQ(config->metrics_listen->ToString(), "127.0.0.1:9464");
+
+  candor::testing::WriteFile(dir / "server.yaml", base + "metrics_listen: 127.0.0.1:0\n");
+  config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->metrics_listen.has_value());
+  EXPECT_EQ(config->metrics_listen->host, "127.0.0.1");
+  EXPECT_EQ(config->metrics_listen->port, 0);
+
+  candor::testing::WriteFile(dir / "server.yaml", base + "metrics_listen: \"[::1]:9100\"\n");
+  config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->metrics_listen->ToString(), "[::1]:9100");
+
+  candor::testing::WriteFile(dir / "server.yaml", base + "metrics_listen: off\n");
+  config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->metrics_listen.has_value());
+}
+
+TEST(ServerConfigTest, BadMetricsListenNamesLineAndColumn) {
+  candor::testing::TempDir dir;
+  const std::string base =
+      "listen: 127.0.0.1:0\ntls: {cert: a, key: b, client_ca: c}\nstorage: d\n";
+  candor::testing::WriteFile(dir / "server.yaml", base + "metrics_listen: 9464\n");
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("server.yaml:4:17: metrics_listen: expected host:port like "
+                        "\"127.0.0.1:9464\" or off, got \"9464\""));
+
+  candor::testing::WriteFile(dir / "server.yaml", base + "metrics_listen: {host: a}\n");
+  config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("server.yaml:4:17: metrics_listen: expected host:port like "
+                        "\"127.0.0.1:9464\" or off, got a mapping"));
+
+  candor::testing::WriteFile(dir / "server.yaml", base + "metric_listen: off\n");
+  config = LoadServerConfig(dir / "server.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("server.yaml:4:1: metric_listen: unknown key \"metric_listen\"; did you "
+                        "mean \"metrics_listen\"?"));
+}
+
 }  // namespace
 }  // namespace candor::service
