@@ -71,12 +71,16 @@ check "agent.yaml is a conffile" \
 echo "== a candor-server on loopback, a tenant, a token (the binaries of the build tree)"
 server_bin="$build/service/candor-server"
 ctl_bin="$build/service/candorctl"
-"$server_bin" init --dir "$work/install" --listen 127.0.0.1:0 --admin mia >/dev/null
+"$server_bin" init --dir "$work/install" --listen 127.0.0.1:0 --metrics-listen off \
+  --admin mia >/dev/null
 mkfifo "$work/server.out"
 "$server_bin" --config "$work/install/server.yaml" >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
 exec 3<"$work/server.out"
-read -r -t 30 line <&3 || { cat "$work/server.log" >&2; fail "candor-server did not start"; }
+line=""
+while [[ $line != "listening on "* ]]; do # after "metrics on URL"
+  read -r -t 30 line <&3 || { cat "$work/server.log" >&2; fail "candor-server did not start"; }
+done
 port=${line##*:}
 ctl() {
   timeout 30 "$ctl_bin" --server "localhost:$port" --ca "$work/install/ca.pem" \
@@ -157,7 +161,7 @@ fi
 check "the unit is enabled" test -L /etc/systemd/system/multi-user.target.wants/candor-server.service
 init_as_candor() {
   runuser -u candor -- /usr/bin/candor-server init --dir /var/lib/candor-server \
-    --listen 127.0.0.1:0 --admin ops >/dev/null
+    --listen 127.0.0.1:0 --metrics-listen off --admin ops >/dev/null
 }
 check "the documented first step works: candor-server init as candor" init_as_candor
 check "and makes the config the unit runs" test -f /var/lib/candor-server/server.yaml
