@@ -9,6 +9,8 @@ namespace candor::agent {
 namespace {
 
 constexpr std::chrono::milliseconds kFirstRetry{1000};
+// How long a server may take to answer the agent's close before the stream is cut.
+constexpr std::chrono::milliseconds kCloseSlack{500};
 
 }  // namespace
 
@@ -38,6 +40,24 @@ void Delivery::Start() {
 void Delivery::Notify() { uplink_.Wake(); }
 
 void Delivery::SetPolicyVersion(uint64_t version) { uplink_.SetPolicyVersion(version); }
+
+void Delivery::Drain(std::chrono::milliseconds grace) {
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    stopped_ = true;
+    wake_.notify_all();
+    if (thread_.joinable()) {
+      lock.unlock();
+      uplink_.Drain(deadline);
+      lock.lock();
+      if (!wake_.wait_until(lock, deadline + kCloseSlack, [this] { return loop_ended_; })) {
+        LogWarning("stopping: delivery did not end in time; cutting the stream");
+      }
+    }
+  }
+  Stop();
+}
 
 void Delivery::Stop() {
   {
@@ -71,14 +91,16 @@ void Delivery::Loop() {
     // A server that answered and then asked us to slow down is not working for us either.
     if (connected && !absl::IsResourceExhausted(ended)) {
       if (!absl::IsAborted(ended)) {
-        Log(absl::StrCat("stream to the server ended, reconnecting: ", ended.message()));
+        LogWarning(absl::StrCat("stream to the server ended, reconnecting: ", ended.message()));
       }
       wake_.wait_for(lock, Backoff(1, max_backoff_, rng), [this] { return stopped_; });
       continue;
     }
-    if (failures++ == 0) Log(absl::StrCat("cannot deliver, will retry: ", ended.message()));
+    if (failures++ == 0) LogWarning(absl::StrCat("cannot deliver, will retry: ", ended.message()));
     wake_.wait_for(lock, Backoff(failures, max_backoff_, rng), [this] { return stopped_; });
   }
+  loop_ended_ = true;
+  wake_.notify_all();
 }
 
 }  // namespace candor::agent

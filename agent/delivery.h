@@ -49,6 +49,12 @@ class Delivery {
   // New events are in the spool.
   void Notify();
   void SetPolicyVersion(uint64_t version);
+  // Ends the thread after a last chance to deliver (SIGTERM): an open stream sends what the
+  // spool holds, waits up to `grace` for the acks and closes cleanly; what is not
+  // acknowledged by then stays in the spool for the next start. Without an open stream it
+  // ends at once. Returns within `grace` plus a short slack for the close, whatever the
+  // server does.
+  void Drain(std::chrono::milliseconds grace);
   // Ends the thread; a delivery in progress is cancelled.
   void Stop();
 
@@ -64,6 +70,7 @@ class Delivery {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopped_ = false;
+  bool loop_ended_ = false;
   std::thread thread_;
 };
 

@@ -50,7 +50,7 @@ void GroupCommit::Loop() {
       failing = false;
       on_durable_();
     } else if (!failing) {
-      Log(absl::StrCat("spool: cannot sync, will retry: ", synced.message()));
+      LogError(absl::StrCat("spool: cannot sync, will retry: ", synced.message()));
       failing = true;
     }
     lock.lock();

@@ -1,17 +1,22 @@
 #include "agent/log.h"
 
-#include <cstdio>
-#include <string>
-
-#include "absl/strings/string_view.h"
+#include "config/log_line.h"
 
 namespace candor::agent {
+namespace {
 
-void Log(absl::string_view line) {
-  std::string out = "candor-agent: ";
-  out.append(line.data(), line.size());
-  out.push_back('\n');
-  std::fwrite(out.data(), 1, out.size(), stderr);
+constexpr absl::string_view kProgram = "candor-agent";
+
+}  // namespace
+
+void Log(absl::string_view line) { config::WriteLogLine(kProgram, config::LogLevel::kInfo, line); }
+
+void LogWarning(absl::string_view line) {
+  config::WriteLogLine(kProgram, config::LogLevel::kWarning, line);
+}
+
+void LogError(absl::string_view line) {
+  config::WriteLogLine(kProgram, config::LogLevel::kError, line);
 }
 
 }  // namespace candor::agent

@@ -73,13 +73,17 @@ constexpr const char* kUsage =
     "                                        what the Service Control Manager starts\n"
     "\n"
     "Without --once the agent keeps running, each check on its interval, until SIGTERM or\n"
-    "SIGINT, with one stream to the server open. It reloads the policy when the file changes\n"
-    "or on SIGHUP; an invalid policy is refused and the last good one stays in force. It\n"
-    "applies a policy the server pushes only when signed by a key in the config's\n"
-    "policy_keys, for its own tenant, and newer than the one it runs.\n"
+    "SIGINT (it then sends what is spooled and waits up to 3 s for the server's\n"
+    "acknowledgement; the rest stays in state_dir), with one stream to the server open.\n"
+    "It reloads the policy when the file changes or on SIGHUP; an invalid policy is refused\n"
+    "and the last good one stays in force. It applies a policy the server pushes only when\n"
+    "signed by a key in the config's policy_keys, for its own tenant, and newer than the\n"
+    "one it runs.\n"
     "With --once it runs every check once, delivers every event and waits for the server's\n"
     "acknowledgement: exit 0 when all were stored, exit 1 when the server could not be\n"
     "reached in time (the events stay in state_dir for the next run).\n"
+    "As a service (the candor-agent package, /usr/lib/systemd/system/candor-agent.service)\n"
+    "it tells systemd when it is ready (sd_notify) and logs with journal levels.\n"
     "See docs/operations.md.\n";
 
 int Check(const std::vector<std::string>& args) {
@@ -311,7 +315,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<candor::config::AgentConfig> config =
       candor::config::LoadAgentConfig(vars["config"].as<std::string>());
   if (!config.ok()) {
-    ca::Log(config.status().message());
+    ca::LogError(config.status().message());
     return 1;
   }
   return ca::RunAgent(*config, vars.count("once") > 0);

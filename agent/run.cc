@@ -29,6 +29,7 @@
 #include "boost/asio/signal_set.hpp"
 #include "boost/asio/thread_pool.hpp"
 #include "collectors/builtin.h"
+#include "systemd/sd-daemon.h"
 
 namespace candor::agent {
 namespace {
@@ -36,9 +37,12 @@ namespace {
 // Checks run on a small pool so that a slow one cannot hold the others, and the agent
 // never takes more than this many cores.
 constexpr size_t kWorkers = 2;
+// At SIGTERM, how long events already sent may take to be acknowledged before the stream
+// closes; well inside the unit's TimeoutStopSec (packaging/systemd/candor-agent.service).
+constexpr std::chrono::seconds kStopGrace{3};
 
 int Fail(absl::string_view message) {
-  Log(message);
+  LogError(message);
   return 1;
 }
 
@@ -54,8 +58,8 @@ void LogSpoolDamage(const Spool& spool) {
   const Spool::Recovery& damage = spool.recovery();
   if (damage.any()) {
     // The same words go to the server in a spool_damaged event.
-    Log(absl::StrCat("spool: ",
-                     SpoolDamagedEvent(damage, std::chrono::system_clock::now()).reason()));
+    LogError(absl::StrCat("spool: ",
+                          SpoolDamagedEvent(damage, std::chrono::system_clock::now()).reason()));
   }
 }
 
@@ -67,14 +71,21 @@ void PublishPolicy(const std::filesystem::path& state_dir, const config::Policy&
     return;
   }
   if (absl::Status s = WritePublicFile(state_dir, "policy.yaml", policy.text); !s.ok()) {
-    Log(absl::StrCat("the policy in force could not be published for `candor-agent explain`: ",
-                     s.message()));
+    LogWarning(absl::StrCat(
+        "the policy in force could not be published for `candor-agent explain`: ", s.message()));
   }
 }
 
 }  // namespace
 
 int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
+  // A SIGTERM during start-up stays pending until the handler below takes it (a clean stop,
+  // not death by signal). Threads started from here on inherit the mask: the stop signals
+  // reach this thread only.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stop_signals, signal);
+  if (!once) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   collectors::CollectorRegistry registry;
   collectors::RegisterBuiltins(registry);
 
@@ -96,7 +107,7 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
                        PolicyTrust{.keys = config.policy_keys, .certificate = config.tls.cert});
   absl::StatusOr<PolicyStore::Initial> initial = policies.LoadInitial();
   if (!initial.ok()) return Fail(initial.status().message());
-  if (!initial->pushed_problem.ok()) Log(initial->pushed_problem.message());
+  if (!initial->pushed_problem.ok()) LogWarning(initial->pushed_problem.message());
   // Whether the policy in force came from the server (then a local file must be newer).
   bool pushed_in_force = initial->pushed;
 
@@ -107,7 +118,7 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
   bool ledger_failing = false;
   (*uplink)->SetAckListener([&](std::vector<v1::Event> events, uint64_t up_to) {
     const absl::Status recorded = (*ledger)->Record(events);
-    if (!recorded.ok() && !ledger_failing) Log(absl::StrCat("ledger: ", recorded.message()));
+    if (!recorded.ok() && !ledger_failing) LogWarning(absl::StrCat("ledger: ", recorded.message()));
     ledger_failing = !recorded.ok();
     board.Acked(up_to);
   });
@@ -143,8 +154,8 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
   auto spool_event = [&](v1::Event event) {
     absl::StatusOr<uint64_t> seq = spool.Append(std::move(event));
     if (!seq.ok()) {
-      Log(absl::StrCat("spool: event not stored (", spool.dropped_total(),
-                       " lost so far; the server is told): ", seq.status().message()));
+      LogError(absl::StrCat("spool: event not stored (", spool.dropped_total(),
+                            " lost so far; the server is told): ", seq.status().message()));
     }
     if (!once) commit.Appended();
   };
@@ -160,10 +171,10 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
   (*guards)->Attach(scheduler);
 
   if (!initial->rejected.ok()) {
-    Log(absl::StrCat("policy ", config.policy.string(),
-                     " rejected; keeping the last good "
-                     "policy (version ",
-                     initial->policy->version, "):\n", initial->rejected.message()));
+    LogWarning(absl::StrCat("policy ", config.policy.string(),
+                            " rejected; keeping the last good "
+                            "policy (version ",
+                            initial->policy->version, "):\n", initial->rejected.message()));
     spool_event(PolicyRejectedEvent(config.policy.string(), initial->rejected, clock.Now(),
                                     initial->policy->version));
   }
@@ -203,20 +214,23 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
                        : absl::StrCat("running ", config::DescribePolicy(*initial->policy),
                                       initial->pushed ? " (from the server)" : ""),
                    "; server ", config.server.ToString()));
+  // Under systemd (Type=notify) the unit counts as started now; no NOTIFY_SOCKET: no-op.
+  sd_notifyf(0, "READY=1\nSTATUS=running policy version %llu",
+             static_cast<unsigned long long>(initial->policy->version));
 
   auto reload = [&] {
     if (config.policy.empty()) return;  // only pushed policies
     absl::StatusOr<std::shared_ptr<const config::Policy>> next = policies.Reload();
     if (next.ok() && pushed_in_force && (*next)->version <= scheduler.policy()->version) {
-      Log(absl::StrCat("policy ", config.policy.string(), " version ", (*next)->version,
-                       " not applied: the server's version ", scheduler.policy()->version,
-                       " is in force and newer"));
+      LogWarning(absl::StrCat("policy ", config.policy.string(), " version ", (*next)->version,
+                              " not applied: the server's version ", scheduler.policy()->version,
+                              " is in force and newer"));
       return;
     }
     if (!next.ok()) {
       const uint64_t in_force = scheduler.policy()->version;
-      Log(absl::StrCat("policy ", config.policy.string(), " rejected; version ", in_force,
-                       " stays in force:\n", next.status().message()));
+      LogWarning(absl::StrCat("policy ", config.policy.string(), " rejected; version ", in_force,
+                              " stays in force:\n", next.status().message()));
       if (absl::IsInvalidArgument(next.status())) {
         spool_event(
             PolicyRejectedEvent(config.policy.string(), next.status(), clock.Now(), in_force));
@@ -237,8 +251,8 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
     v1::PolicyStatus status;
     status.set_applied(next.ok());
     if (!next.ok()) {
-      Log(absl::StrCat("policy from the server refused; version ", in_force,
-                       " stays in force: ", next.status().message()));
+      LogWarning(absl::StrCat("policy from the server refused; version ", in_force,
+                              " stays in force: ", next.status().message()));
       status.set_errors(std::string(next.status().message()));
       status.set_in_force(in_force);
       // Which version was offered, when the file says (it may not parse at all).
@@ -265,7 +279,7 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
     if (started.ok()) {
       watch = std::move(*started);
     } else {
-      Log(absl::StrCat("policy changes need SIGHUP: ", started.status().message()));
+      LogWarning(absl::StrCat("policy changes need SIGHUP: ", started.status().message()));
     }
   }
 
@@ -279,6 +293,7 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
           return;
         }
         Log(absl::StrCat("received ", signal == SIGTERM ? "SIGTERM" : "SIGINT", ", stopping"));
+        sd_notify(0, "STOPPING=1\nSTATUS=stopping: delivering what the spool holds");
         scheduler.Stop();
         io.stop();
       };
@@ -290,13 +305,15 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
       scheduler.Stop();
     }));
   }
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
   io.run();
-  commit.Stop();  // the last events become durable (and are sent on the next start)
-  delivery.Stop();
+  commit.Stop();               // the last events become durable
+  delivery.Drain(kStopGrace);  // sent and acknowledged if the server answers in time
   board.Stopping();
   publisher.Flush();
   (*guards)->CleanExit();
-  Log("stopped");
+  Log(absl::StrCat("stopped; ", spool.pending_count(),
+                   " event(s) stay in the spool for the next start"));
   if (scheduler.running() > 0) ExitNow(0);
   pool.join();
   return 0;

@@ -186,7 +186,8 @@ void StatusPublisher::Schedule() {
 void StatusPublisher::Flush() {
   const absl::Status written = WritePublicFile(state_dir_, "status.json", board_.ToJson());
   std::lock_guard<std::mutex> lock(mu_);
-  if (!written.ok() && !failing_) Log(absl::StrCat("status not written: ", written.message()));
+  if (!written.ok() && !failing_)
+    LogWarning(absl::StrCat("status not written: ", written.message()));
   failing_ = !written.ok();
 }
 

@@ -68,13 +68,13 @@ void Uplink::RenewIfDue() {
   const WallClock::time_point now = WallClock::now();
   if (now < next_renewal_attempt_ || !NeedsRenewal(config_.tls.cert, now)) return;
   if (absl::Status s = Renew(config_, std::chrono::seconds(30)); !s.ok()) {
-    Log(absl::StrCat("certificate renewal failed (", s.message(),
-                     "); the current certificate stays in use, next attempt in an hour"));
+    LogWarning(absl::StrCat("certificate renewal failed (", s.message(),
+                            "); the current certificate stays in use, next attempt in an hour"));
     next_renewal_attempt_ = now + std::chrono::hours(1);
     return;
   }
   if (absl::Status s = OpenChannel(); !s.ok()) {
-    Log(absl::StrCat("renewed certificate not usable: ", s.message()));
+    LogError(absl::StrCat("renewed certificate not usable: ", s.message()));
     return;
   }
   Log("certificate renewed");
@@ -125,6 +125,14 @@ void Uplink::SendPolicyStatus(v1::PolicyStatus status) {
   std::lock_guard<std::mutex> lock(mu_);
   statuses_.push_back(std::move(status));
   while (statuses_.size() > kMaxQueuedStatuses) statuses_.pop_front();
+  cv_.notify_all();
+}
+
+void Uplink::Drain(std::chrono::steady_clock::time_point deadline) {
+  std::lock_guard<std::mutex> lock(mu_);
+  draining_ = true;
+  drain_deadline_ = deadline;
+  woken_ = true;  // send what the spool holds now
   cv_.notify_all();
 }
 
@@ -220,12 +228,12 @@ absl::Status Uplink::RunStream(Spool& spool, WallClock::time_point deadline,
   bool delivered = false;  // --once: everything sent is acknowledged, nothing more to send
   std::unique_lock<std::mutex> lock(mu_);
   const bool answered = cv_.wait_for(lock, hello_timeout, [&] {
-    return in.hello_answer.has_value() || in.ended || !in.error.ok() || cancelled_;
+    return in.hello_answer.has_value() || in.ended || !in.error.ok() || cancelled_ || draining_;
   });
   if (!answered) {
     outcome = absl::DeadlineExceededError(
         absl::StrCat("the server did not answer the hello within ", hello_timeout.count(), " ms"));
-  } else if (cancelled_) {
+  } else if (cancelled_ || (draining_ && !in.hello_answer)) {
     outcome = absl::CancelledError("delivery cancelled");
   } else if (!in.error.ok()) {
     outcome = in.error;
@@ -309,7 +317,7 @@ absl::Status Uplink::RunStream(Spool& spool, WallClock::time_point deadline,
     }
     lock.lock();
     if (!written) break;  // the stream broke: Finish says why
-    if (!stay_open && in_flight.empty()) {
+    if ((!stay_open || draining_) && in_flight.empty()) {
       delivered = true;
       break;
     }
@@ -319,6 +327,15 @@ absl::Status Uplink::RunStream(Spool& spool, WallClock::time_point deadline,
     };
     if (!stay_open) {
       cv_.wait(lock, ready);
+      continue;
+    }
+    if (draining_) {
+      if (!cv_.wait_until(lock, drain_deadline_, ready)) {
+        outcome = absl::DeadlineExceededError(
+            absl::StrCat("stopping: ", in_flight.size(),
+                         " batch(es) not acknowledged in time; they stay in the spool"));
+        break;
+      }
       continue;
     }
     // A long-lived stream is left now and then for a certificate renewal that fell due.

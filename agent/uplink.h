@@ -64,6 +64,12 @@ class Uplink {
   void SetPolicyVersion(uint64_t version);
   // Sent on the open stream, or on the next one.
   void SendPolicyStatus(v1::PolicyStatus status);
+  // The agent is stopping: a Session whose stream is open sends what the spool holds, waits
+  // for the acks until `deadline` and then closes the stream cleanly (WritesDone, Finish),
+  // returning OK when every event was acknowledged and kDeadlineExceeded otherwise (what is
+  // not acknowledged stays in the spool). A Session still connecting ends at once
+  // (kCancelled). Cancel() remains the hard stop.
+  void Drain(std::chrono::steady_clock::time_point deadline);
   // Ends a Flush or Session in progress (kCancelled) and every later one: the agent is stopping.
   void Cancel();
   // Set before the first Flush or Session.
@@ -95,6 +101,8 @@ class Uplink {
   std::condition_variable cv_;  // cancelled, woken, a message read, the stream ended
   bool cancelled_ = false;
   bool woken_ = false;
+  bool draining_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_{};
   uint64_t policy_version_ = 0;
   std::deque<v1::PolicyStatus> statuses_;
   grpc::ClientContext* active_ = nullptr;  // the call in progress, for Cancel()

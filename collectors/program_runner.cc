@@ -59,8 +59,17 @@ absl::StatusOr<ProgramOutput> SystemProgramRunner::Run(const std::string& progra
   char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
   char lang_env[] = "LC_ALL=C";
   char* envp[] = {path_env, lang_env, nullptr};
+  // The agent blocks its stop signals outside its main thread; the program starts with
+  // none blocked, so it can be stopped like any other.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp);
+  const int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   ::close(out[1]);
   if (rc != 0) {

@@ -8,7 +8,8 @@ packages=(
   build-essential cmake pkg-config ccache clang-format
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libyaml-cpp-dev libsqlite3-dev sqlite3 libpq-dev postgresql libssl-dev openssl
-  liblz4-dev zlib1g-dev libdpkg-dev rpm
+  liblz4-dev zlib1g-dev libdpkg-dev rpm libsystemd-dev
+  dpkg-dev systemd  # packages: dpkg-shlibdeps; systemd-analyze verify
   nlohmann-json3-dev libboost-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev lynis g++-mingw-w64-x86-64

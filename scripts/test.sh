@@ -3,7 +3,8 @@
 # too, so they keep compiling), then a build with AddressSanitizer and
 # UndefinedBehaviorSanitizer in a separate directory; then fuzzes the policy loader for a
 # bounded time (FUZZ_SECONDS, default 60; scripts/fuzz.sh), and compiles the Windows sources
-# with mingw-w64 (scripts/check-windows.sh).
+# with mingw-w64 (scripts/check-windows.sh). As root it also builds the Debian packages,
+# installs them here and purges them (tests/package/install_test.sh).
 # The PostgreSQL cases run against a throwaway cluster (scripts/pg-cluster.sh) started here
 # and stopped on exit; CANDOR_TEST_POSTGRES tells the tests where it is.
 # Exits non-zero on any failure. Usage: scripts/test.sh [--no-sanitizers]
@@ -41,6 +42,12 @@ if ! git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror; then
 fi
 
 build_and_test build -DCANDOR_BENCH=ON
+# The Debian packages, installed on this machine and purged again (root only; CI runs on a
+# throwaway Debian 12 machine). CANDOR_PACKAGE_TEST=0 skips it.
+if [[ "${CANDOR_PACKAGE_TEST:-1}" != "0" ]]; then
+  echo "== package install test"
+  "$root/tests/package/install_test.sh" "$root/build"
+fi
 "$root/scripts/check-windows.sh"
 if [[ "${1:-}" != "--no-sanitizers" ]]; then
   # detect_leaks stays on: a leak is a failure like any other.

@@ -114,8 +114,8 @@ grpc::Status AdminServiceImpl::End(Call& call, grpc::Status status) {
   if (absl::Status s = registry_.AppendAudit(call.audit); !s.ok()) {
     metrics_.StorageError(StorageOp::kRegistry);
     // An admin call that cannot be audited does not happen... but it already did; say so.
-    Log(absl::StrCat("audit log write failed (", s.message(), ") for ", call.audit.actor, " ",
-                     call.audit.action));
+    LogError(absl::StrCat("audit log write failed (", s.message(), ") for ", call.audit.actor, " ",
+                          call.audit.action));
   }
   return status;
 }

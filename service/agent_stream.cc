@@ -43,7 +43,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
     tracker_.Add();
     absl::StatusOr<DeviceIdentity> identity = IdentityFromAuthContext(*context->auth_context());
     if (!identity.ok()) {
-      Log(absl::StrCat("refused stream from ", peer_, ": ", identity.status().message()));
+      LogWarning(absl::StrCat("refused stream from ", peer_, ": ", identity.status().message()));
       metrics_.Rejected(Rejection::kAgentUnauthenticated);
       std::lock_guard<std::mutex> lock(mu_);
       FinishLocked(ToGrpc(identity.status()));
@@ -116,8 +116,8 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
           Log(absl::StrCat("device ", device_->ToString(), " applied policy version ",
                            status.version()));
         } else {
-          Log(absl::StrCat("device ", device_->ToString(), " refused policy version ",
-                           status.version(), ": ", status.errors().substr(0, 500)));
+          LogWarning(absl::StrCat("device ", device_->ToString(), " refused policy version ",
+                                  status.version(), ": ", status.errors().substr(0, 500)));
         }
         hooks_.policy_status(*device_, status);
         StartReadLocked();
@@ -166,8 +166,8 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
     hello_seen_ = true;
     absl::StatusOr<std::string> group = hooks_.admit(*device_, in_.hello());
     if (!group.ok()) {
-      Log(absl::StrCat("refused device ", device_->ToString(), " from ", peer_, ": ",
-                       group.status().message()));
+      LogWarning(absl::StrCat("refused device ", device_->ToString(), " from ", peer_, ": ",
+                              group.status().message()));
       FinishLocked(ToGrpc(group.status()));
       return;
     }
@@ -230,8 +230,8 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   void Refused(const absl::Status& status) {
     // A flood (kResourceExhausted) is expected; one line per refusal would be a flood too.
     if (!absl::IsResourceExhausted(status)) {
-      Log(absl::StrCat("batch from ", device_->ToString(), " (", peer_,
-                       ") not stored: ", status.message()));
+      LogWarning(absl::StrCat("batch from ", device_->ToString(), " (", peer_,
+                              ") not stored: ", status.message()));
     }
     FinishLocked(ToGrpc(status));
   }
@@ -288,7 +288,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::S
   }
 
   void Reject(absl::string_view why) {
-    Log(absl::StrCat("protocol error from ", device_->ToString(), " (", peer_, "): ", why));
+    LogWarning(absl::StrCat("protocol error from ", device_->ToString(), " (", peer_, "): ", why));
     metrics_.Rejected(Rejection::kAgentProtocolError);
     FinishLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(why)));
   }

@@ -97,7 +97,7 @@ grpc::Status EnrollmentServiceImpl::Enroll(grpc::ServerContext* context,
   auto failed = [&](grpc::StatusCode code, const std::string& why) {
     failures_.TryTake(address, 1);
     metrics_.Rejected(Rejection::kEnrollInvalidToken);
-    Log(absl::StrCat("enrollment refused from ", context->peer(), ": ", why));
+    LogWarning(absl::StrCat("enrollment refused from ", context->peer(), ": ", why));
     return Refuse(code, why);
   };
   const std::string& token = request->token();

@@ -1,18 +1,22 @@
 #include "service/log.h"
 
-#include <cstdio>
-#include <string>
-
-#include "absl/strings/string_view.h"
+#include "config/log_line.h"
 
 namespace candor::service {
+namespace {
 
-void Log(absl::string_view line) {
-  // One fwrite per line so concurrent threads do not interleave within a line.
-  std::string out = "candor-server: ";
-  out.append(line.data(), line.size());
-  out.push_back('\n');
-  std::fwrite(out.data(), 1, out.size(), stderr);
+constexpr absl::string_view kProgram = "candor-server";
+
+}  // namespace
+
+void Log(absl::string_view line) { config::WriteLogLine(kProgram, config::LogLevel::kInfo, line); }
+
+void LogWarning(absl::string_view line) {
+  config::WriteLogLine(kProgram, config::LogLevel::kWarning, line);
+}
+
+void LogError(absl::string_view line) {
+  config::WriteLogLine(kProgram, config::LogLevel::kError, line);
 }
 
 }  // namespace candor::service

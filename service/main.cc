@@ -17,6 +17,7 @@
 #include "service/server.h"
 #include "service/server_config.h"
 #include "service/storage/open_store.h"
+#include "systemd/sd-daemon.h"
 
 namespace po = boost::program_options;
 namespace cs = candor::service;
@@ -47,10 +48,11 @@ constexpr const char* kUsage =
     "SQLite file (one server) or a postgres:// URI (several servers may share the database).\n"
     "Prometheus metrics are served at http://METRICS_LISTEN/metrics (config metrics_listen,\n"
     "default 127.0.0.1:9464; off to disable); the server prints \"metrics on URL\" first.\n"
-    "See docs/operations.md.\n";
+    "As a service (the candor-server package, candor-server.service) it tells systemd when\n"
+    "it listens (sd_notify) and logs with journal levels. See docs/operations.md.\n";
 
 int Fail(absl::string_view message) {
-  std::cerr << "candor-server: " << message << "\n";
+  cs::LogError(message);
   return 1;
 }
 
@@ -78,9 +80,13 @@ int RunServer(const std::string& config_path) {
           .ToString()
           .c_str());
   std::fflush(stdout);
+  // Under systemd (Type=notify) the unit is started once the server accepts connections;
+  // without NOTIFY_SOCKET these do nothing.
+  sd_notifyf(0, "READY=1\nSTATUS=listening on port %d", (*server)->port());
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
+  sd_notify(0, "STOPPING=1\nSTATUS=stopping");
   cs::Log(absl::StrCat("received ", signal == SIGTERM ? "SIGTERM" : "SIGINT", ", stopping"));
   (*server)->Shutdown(std::chrono::seconds(1));
   cs::Log("stopped");

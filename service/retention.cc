@@ -32,8 +32,8 @@ void RetentionPruner::Loop() {
     lock.unlock();
     absl::StatusOr<uint64_t> deleted = PruneOnce();
     if (!deleted.ok()) {
-      Log(absl::StrCat("retention: old events not deleted (tried again in an hour): ",
-                       deleted.status().message()));
+      LogError(absl::StrCat("retention: old events not deleted (tried again in an hour): ",
+                            deleted.status().message()));
     } else if (*deleted > 0) {
       Log(absl::StrCat("retention: deleted ", *deleted, " event(s) received more than ",
                        keep_.count() / 86400, " day(s) ago"));

@@ -83,7 +83,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     if (absl::Status s = registry.RecordPolicyVersion(device.device_id, status.in_force());
         !s.ok()) {
       metrics.StorageError(StorageOp::kRegistry);
-      Log(absl::StrCat("policy version of ", device.ToString(), " not recorded: ", s.message()));
+      LogWarning(
+          absl::StrCat("policy version of ", device.ToString(), " not recorded: ", s.message()));
     }
   };
   server->agent_service_ = std::make_unique<AgentServiceImpl>(

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Installs the built Debian packages on this machine and checks what they do: the silent
+# install of candor-agent (CANDOR_ENROLL_TOKEN, CANDOR_SERVER, CANDOR_CA, CANDOR_POLICY_KEYS)
+# against a real candor-server started here on loopback, the files, the units (statically,
+# with systemd-analyze verify: PID 1 is not systemd in CI containers, so no service is
+# started), the enrolled state, remove (state kept) and purge (state gone); and
+# candor-server's files, user and state directory. Cleans up with dpkg --purge.
+#
+# Needs root and a throwaway Debian 12 machine (CI); refuses to run where Candor is
+# installed already. Usage: tests/package/install_test.sh [BUILD_DIR] (default build/).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(realpath "${1:-$root/build}")
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install_test: skipped (needs root: it installs packages with dpkg)"
+  exit 0
+fi
+for p in candor-agent candor-server; do
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q installed; then
+    echo "install_test: $p is installed on this machine; not touching it" >&2
+    exit 1
+  fi
+done
+for d in /var/lib/candor /var/lib/candor-server /etc/candor; do
+  if [[ -e $d ]]; then
+    echo "install_test: $d exists on this machine; not touching it" >&2
+    exit 1
+  fi
+done
+user_existed=0
+getent passwd candor >/dev/null && user_existed=1
+
+fail() {
+  echo "install_test: FAILED: $*" >&2
+  exit 1
+}
+check() { # description, command...
+  local what=$1
+  shift
+  "$@" || fail "$what"
+  echo "  ok: $what"
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/candor-pkg-XXXXXX")
+server_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  dpkg --purge candor-agent candor-server >/dev/null 2>&1 || true
+  rm -rf /var/lib/candor-server
+  if [[ $user_existed -eq 0 ]] && getent passwd candor >/dev/null; then
+    userdel candor 2>/dev/null || true
+    getent group candor >/dev/null && groupdel candor 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== packages (scripts/package.sh --build-dir $build)"
+mapfile -t debs < <(timeout 600 "$root/scripts/package.sh" --build-dir "$build" 2>"$work/package.log") ||
+  { cat "$work/package.log" >&2; fail "scripts/package.sh"; }
+agent_deb=$(printf '%s\n' "${debs[@]}" | grep '/candor-agent_')
+server_deb=$(printf '%s\n' "${debs[@]}" | grep '/candor-server_')
+echo "  $agent_deb"
+echo "  $server_deb"
+check "the agent package depends on the libraries it links (shlibdeps)" \
+  bash -c "dpkg-deb -f '$agent_deb' Depends | grep -q libgrpc"
+check "agent.yaml is a conffile" \
+  bash -c "dpkg-deb --ctrl-tarfile '$agent_deb' | tar -xO ./conffiles | grep -qx /etc/candor/agent.yaml"
+
+echo "== a candor-server on loopback, a tenant, a token (the binaries of the build tree)"
+server_bin="$build/service/candor-server"
+ctl_bin="$build/service/candorctl"
+"$server_bin" init --dir "$work/install" --listen 127.0.0.1:0 --metrics-listen off \
+  --admin mia >/dev/null
+mkfifo "$work/server.out"
+"$server_bin" --config "$work/install/server.yaml" >"$work/server.out" 2>"$work/server.log" &
+server_pid=$!
+exec 3<"$work/server.out"
+line=""
+while [[ $line != "listening on "* ]]; do # after "metrics on URL"
+  read -r -t 30 line <&3 || { cat "$work/server.log" >&2; fail "candor-server did not start"; }
+done
+port=${line##*:}
+ctl() {
+  timeout 30 "$ctl_bin" --server "localhost:$port" --ca "$work/install/ca.pem" \
+    --cert "$work/install/mia.pem" --cert-key "$work/install/mia.key" "$@"
+}
+ctl tenant create pkgtest >/dev/null
+token=$(ctl token create --tenant pkgtest --uses 1 --ttl 1h)
+pin=$(timeout 30 "$ctl_bin" keys create --out "$work/signing.key")
+
+echo "== a silent install with a token missing CANDOR_CA fails and says why"
+if CANDOR_ENROLL_TOKEN="$token" CANDOR_SERVER="localhost:$port" \
+  timeout 120 dpkg -i "$agent_deb" >"$work/bad.out" 2>&1; then
+  fail "dpkg -i succeeded without CANDOR_CA"
+fi
+check "the postinst names the missing variable" grep -q "CANDOR_CA is not" "$work/bad.out"
+check "and never prints the token" bash -c "! grep -qF -- '$token' '$work/bad.out'"
+dpkg --purge candor-agent >/dev/null
+
+echo "== the silent install: dpkg -i with the enrollment in the environment"
+CANDOR_ENROLL_TOKEN="$token" CANDOR_SERVER="localhost:$port" CANDOR_CA="$work/install/ca.pem" \
+  CANDOR_POLICY_KEYS="$pin" timeout 120 dpkg -i "$agent_deb" </dev/null >"$work/install.out" 2>&1 ||
+  { cat "$work/install.out" >&2; fail "dpkg -i candor-agent"; }
+sed 's/^/  dpkg: /' "$work/install.out"
+check "the token is not printed" bash -c "! grep -qF -- '$token' '$work/install.out'"
+check "candor-agent in /usr/bin" test -x /usr/bin/candor-agent
+check "candor-agent --version runs" bash -c "/usr/bin/candor-agent --version >/dev/null"
+unit=/usr/lib/systemd/system/candor-agent.service
+check "the unit is installed" test -f "$unit"
+if command -v systemd-analyze >/dev/null; then
+  check "systemd-analyze verify candor-agent.service" systemd-analyze verify "$unit"
+fi
+check "the unit is enabled" test -L /etc/systemd/system/multi-user.target.wants/candor-agent.service
+check "enrolled: identity/device.pem" test -s /var/lib/candor/identity/device.pem
+check "device.key has mode 0600" test "$(stat -c %a /var/lib/candor/identity/device.key)" = 600
+check "the config names the server" grep -qx "server: localhost:$port" /etc/candor/agent.yaml
+check "the config pins the policy key" grep -qF "policy_keys: [\"$pin\"]" /etc/candor/agent.yaml
+devices=$(ctl device list --tenant pkgtest --format json)
+check "the server knows the enrolled device" grep -q '"device_id"' <<<"$devices"
+check "the installed agent delivers with the installed config (--once)" \
+  timeout 60 /usr/bin/candor-agent --config /etc/candor/agent.yaml --once
+check "systemd is not PID 1 here: nothing was started, and the postinst said so" \
+  bash -c "[ -d /run/systemd/system ] || grep -q 'starts at the next boot' '$work/install.out'"
+
+echo "== installing again over an enrolled device keeps its identity"
+before=$(sha256sum /var/lib/candor/identity/device.pem)
+CANDOR_ENROLL_TOKEN=unused CANDOR_SERVER="localhost:$port" CANDOR_CA="$work/install/ca.pem" \
+  timeout 120 dpkg -i "$agent_deb" </dev/null >"$work/again.out" 2>&1 ||
+  { cat "$work/again.out" >&2; fail "dpkg -i again"; }
+check "already enrolled: the token is not used" grep -q "already enrolled" "$work/again.out"
+check "the same identity" test "$(sha256sum /var/lib/candor/identity/device.pem)" = "$before"
+
+echo "== dpkg -r: the service goes, the state stays"
+timeout 120 dpkg -r candor-agent >/dev/null
+check "the binary is gone" test ! -e /usr/bin/candor-agent
+check "the unit is gone" test ! -e "$unit"
+check "the unit is disabled" test ! -L /etc/systemd/system/multi-user.target.wants/candor-agent.service
+check "/var/lib/candor stays (identity, spool)" test -s /var/lib/candor/identity/device.pem
+check "/etc/candor/agent.yaml stays" test -f /etc/candor/agent.yaml
+
+echo "== dpkg --purge: the state goes"
+timeout 120 dpkg --purge candor-agent >/dev/null
+check "/var/lib/candor is gone" test ! -e /var/lib/candor
+check "/etc/candor/agent.yaml is gone" test ! -e /etc/candor/agent.yaml
+
+echo "== candor-server: dpkg -i"
+timeout 120 dpkg -i "$server_deb" </dev/null >"$work/server-install.out" 2>&1 ||
+  { cat "$work/server-install.out" >&2; fail "dpkg -i candor-server"; }
+sed 's/^/  dpkg: /' "$work/server-install.out"
+check "candor-server and candorctl in /usr/bin" test -x /usr/bin/candor-server -a -x /usr/bin/candorctl
+check "the system user candor exists, without a login shell" \
+  bash -c "getent passwd candor | grep -q ':/usr/sbin/nologin$'"
+check "/var/lib/candor-server belongs to candor, mode 0750" \
+  test "$(stat -c '%U:%G %a' /var/lib/candor-server)" = "candor:candor 750"
+sunit=/usr/lib/systemd/system/candor-server.service
+if command -v systemd-analyze >/dev/null; then
+  check "systemd-analyze verify candor-server.service" systemd-analyze verify "$sunit"
+fi
+check "the unit is enabled" test -L /etc/systemd/system/multi-user.target.wants/candor-server.service
+init_as_candor() {
+  runuser -u candor -- /usr/bin/candor-server init --dir /var/lib/candor-server \
+    --listen 127.0.0.1:0 --metrics-listen off --admin ops >/dev/null
+}
+check "the documented first step works: candor-server init as candor" init_as_candor
+check "and makes the config the unit runs" test -f /var/lib/candor-server/server.yaml
+timeout 120 dpkg --purge candor-server >/dev/null
+check "purged: the binaries are gone" test ! -e /usr/bin/candor-server
+check "purged: the server's data stays (the CA, every device's events)" \
+  test -f /var/lib/candor-server/server.yaml
+
+echo "== install_test: all checks passed"
