@@ -3,15 +3,19 @@
 // BatchWriter: stores batches on a thread of its own, in the order they were submitted,
 // so that a stream can read and parse its next batch while the previous one commits.
 // Whatever queued up while a transaction was committing is stored together in the next
-// one (group commit, at most kMaxGroupEvents events): one fsync for many batches. The
-// callback runs on the writer thread after the transaction committed (or failed).
-// Thread-safe; the destructor stores what is queued, then joins.
+// one (group commit, at most kMaxGroupEvents events): one fsync for many batches.
+// The callbacks run after the transaction committed (or failed), in submission order, on a
+// second thread: a callback sends the ack on its stream, and the stored batch is freed
+// there too, so the writer thread (the one thread that can write to SQLite) spends its time
+// storing. Thread-safe; the destructor stores what is queued, runs every callback, then
+// joins.
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "candor/v1/events.pb.h"
@@ -40,7 +44,13 @@ class BatchWriter {
     PreparedBatch prepared;
     Done done;
   };
+  // One transaction's batches and how it went.
+  struct Committed {
+    std::vector<Job> group;
+    absl::Status status;
+  };
   void Loop();
+  void CompleteLoop();
 
   Ingest& ingest_;
   ServerMetrics& metrics_;
@@ -48,7 +58,11 @@ class BatchWriter {
   std::condition_variable wake_;
   std::deque<Job> queue_;
   bool stopping_ = false;
+  std::condition_variable committed_wake_;
+  std::deque<Committed> committed_;
+  bool writer_done_ = false;  // no more transactions will be added to committed_
   std::thread thread_;
+  std::thread completer_;
 };
 
 }  // namespace candor::service

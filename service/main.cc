@@ -9,11 +9,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "boost/program_options.hpp"
 #include "config/time_text.h"
 #include "service/export.h"
 #include "service/init_command.h"
 #include "service/log.h"
+#include "service/open_files.h"
 #include "service/server.h"
 #include "service/server_config.h"
 #include "service/storage/open_store.h"
@@ -68,6 +70,11 @@ int RunServer(const std::string& config_path) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  if (const uint64_t files = cs::RaiseOpenFileLimit(); files < cs::kOpenFilesForAFleet) {
+    cs::LogWarning(absl::StrCat("at most ", files,
+                                " open files: fewer agents than that can be connected at once "
+                                "(raise LimitNOFILE or ulimit -n)"));
+  }
   absl::StatusOr<std::unique_ptr<cs::Server>> server = cs::Server::Start(*config);
   if (!server.ok()) return Fail(server.status().message());
   // Before "listening on", so whoever waits for that line has both.
@@ -209,6 +216,10 @@ int RunAdminCert(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's abseil is built with its debug deadlock detection on, which gRPC's internal
+  // mutexes then pay for on every lock (a few per cent of the server's CPU under load,
+  // docs/benchmarks.md). It is a development aid; off in the server.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "init") return RunInit({args.begin() + 1, args.end()});
   if (!args.empty() && args[0] == "admin-cert") {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "service/storage/sqlite_checkpointer.h"
 #include "service/storage/sqlite_internal.h"
 
 namespace candor::service {
@@ -156,6 +157,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesy
       return s;
     }
     if (absl::Status s = store->Migrate(); !s.ok()) return s;
+    // Checkpoints off the commit path (sqlite_checkpointer.h).
+    absl::StatusOr<std::unique_ptr<WalCheckpointer>> checkpointer =
+        WalCheckpointer::Start(path, db, {});
+    if (!checkpointer.ok()) return checkpointer.status();
+    store->checkpointer_ = std::move(*checkpointer);
   }
   return store;
 }
@@ -165,6 +171,7 @@ SqliteStore::SqliteStore(sqlite3* db) : db_(db) {}
 SqliteStore::~SqliteStore() {
   insert_.reset();  // finalized before the connection closes
   upsert_.reset();
+  checkpointer_.reset();  // before its writer connection closes
   sqlite3_close(db_);
 }
 

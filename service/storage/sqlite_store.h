@@ -16,6 +16,7 @@ struct sqlite3;
 namespace candor::service {
 
 class Statement;
+class WalCheckpointer;
 
 class SqliteStore final : public Storage {
  public:
@@ -85,6 +86,7 @@ class SqliteStore final : public Storage {
   sqlite3* db_;
   std::unique_ptr<Statement> insert_;  // prepared once, reused for every batch
   std::unique_ptr<Statement> upsert_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // writable stores only
 };
 
 }  // namespace candor::service

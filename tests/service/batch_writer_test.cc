@@ -2,6 +2,8 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "service/storage/sqlite_store.h"
@@ -58,6 +60,49 @@ TEST(BatchWriterTest, StoresWhatIsQueuedBeforeItStops) {
   }  // the destructor drains the queue
   EXPECT_EQ(done, 10);
   EXPECT_EQ(*(*store)->HighestSeq(device), 1000u);
+}
+
+// A callback (sending an ack on a slow stream) runs off the writer thread: while the first
+// batch's callback waits, the next batch is still stored.
+TEST(BatchWriterTest, ASlowCallbackDoesNotHoldUpTheNextCommit) {
+  candor::testing::TempDir dir;
+  auto store = SqliteStore::Open(dir / "s.db", {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  Ingest ingest(**store, [] { return EventStore::Clock::now(); });
+  const DeviceIdentity device{"acme", "dev-1"};
+  ServerMetrics metrics;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool second_stored = false;
+  bool first_saw_second = false;
+  std::vector<uint64_t> acked;
+  {
+    BatchWriter writer(ingest, metrics);
+    writer.Submit(device, *ingest.Prepare(device, MakeBatch(1, 100)),
+                  [&](absl::StatusOr<uint64_t> seq) {
+                    std::unique_lock<std::mutex> lock(mu);
+                    // Bounded: under the old design (callbacks on the writer) this times out.
+                    first_saw_second =
+                        cv.wait_for(lock, std::chrono::seconds(20), [&] { return second_stored; });
+                    acked.push_back(seq.ok() ? *seq : 0);
+                  });
+    // Submitted after the first commit began or ended; stored while the callback waits.
+    writer.Submit(device, *ingest.Prepare(device, MakeBatch(101, 200)),
+                  [&](absl::StatusOr<uint64_t> seq) {
+                    std::lock_guard<std::mutex> lock(mu);
+                    acked.push_back(seq.ok() ? *seq : 0);
+                  });
+    // Watch the store, not the callbacks: the second batch lands while the first waits.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (*(*store)->HighestSeq(device) < 200 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    second_stored = *(*store)->HighestSeq(device) == 200;
+    cv.notify_all();
+  }
+  EXPECT_TRUE(first_saw_second);
+  EXPECT_EQ(acked, (std::vector<uint64_t>{100, 200}));  // still in submission order
 }
 
 // A store whose disk has gone: every write fails.
