@@ -1,0 +1,33 @@
+#include "agent/heap_trim.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include <utility>
+
+namespace candor::agent {
+
+bool TrimHeap() {
+#if defined(__GLIBC__)
+  return malloc_trim(0) == 1;
+#else
+  return false;
+#endif
+}
+
+HeapTrimmer::HeapTrimmer(boost::asio::io_context& io, std::chrono::milliseconds quiet,
+                         std::function<void()> trim)
+    : timer_(io), quiet_(quiet), trim_(std::move(trim)) {}
+
+void HeapTrimmer::Poke() {
+  // Re-arming cancels the pending wait: only the last poke's wait ends in a trim.
+  timer_.expires_after(quiet_);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled by a later poke, or the loop is going away
+    ++trims_;
+    trim_();
+  });
+}
+
+}  // namespace candor::agent
