@@ -16,6 +16,14 @@ bool TrimHeap() {
 #endif
 }
 
+void LimitHeapRetention() {
+#if defined(__GLIBC__)
+  constexpr int kThreshold = 256 * 1024;
+  mallopt(M_MMAP_THRESHOLD, kThreshold);  // setting them also ends glibc's raising them
+  mallopt(M_TRIM_THRESHOLD, kThreshold);
+#endif
+}
+
 HeapTrimmer::HeapTrimmer(boost::asio::io_context& io, std::chrono::milliseconds quiet,
                          std::function<void()> trim)
     : timer_(io), quiet_(quiet), trim_(std::move(trim)) {}

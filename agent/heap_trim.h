@@ -20,6 +20,14 @@ namespace candor::agent {
 // walks the arenas' free lists, so it is for quiet moments, not for every free.
 bool TrimHeap();
 
+// Fixes malloc's thresholds so that memory freed after a collection goes back to the
+// kernel: blocks of 256 KiB and more are mapped on their own (unmapped when freed), and a
+// heap's free top past 256 KiB is cut off. Without this glibc raises both thresholds after
+// the first large free (up to 32 and 64 MiB), and the per-thread arenas keep the megabytes
+// patch_level freed: malloc_trim does not cut the top of a thread's arena. Call it once,
+// before threads start. Without glibc it does nothing.
+void LimitHeapRetention();
+
 // Calls `trim` once, `quiet` after the last Poke(): a round of check results and its
 // delivery cost one trim, and an idle agent is never woken for it. Not thread-safe: the
 // io_context's thread only (post to it from other threads).

@@ -90,6 +90,7 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
   sigemptyset(&stop_signals);
   for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stop_signals, signal);
   if (!once) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (!once) LimitHeapRetention();  // before the pool and gRPC start their threads
   collectors::CollectorRegistry registry;
   collectors::RegisterBuiltins(registry);
 

@@ -5,6 +5,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "gtest/gtest.h"
 
 namespace candor::agent {
@@ -63,6 +67,18 @@ TEST(TrimHeapTest, ReturnsWhatAThreadFreedInItsArena) {
   });
   worker.join();
   EXPECT_TRUE(TrimHeap());
+}
+
+// After a large block was freed glibc would serve the next one from the heap and keep it.
+TEST(LimitHeapRetentionTest, LargeBlocksAreMappedOnTheirOwn) {
+  LimitHeapRetention();
+  auto freed = std::make_unique<char[]>(8 << 20);  // would raise the threshold to 8 MiB
+  freed[0] = 1;
+  freed.reset();
+  const size_t mapped_before = mallinfo2().hblks;
+  auto block = std::make_unique<char[]>(1 << 20);
+  block[0] = 1;
+  EXPECT_EQ(mallinfo2().hblks, mapped_before + 1);
 }
 #endif
 
