@@ -11,6 +11,7 @@
 #include "agent/delivery.h"
 #include "agent/event_builder.h"
 #include "agent/group_commit.h"
+#include "agent/heap_trim.h"
 #include "agent/ledger.h"
 #include "agent/log.h"
 #include "agent/policy_store.h"
@@ -40,6 +41,9 @@ constexpr size_t kWorkers = 2;
 // At SIGTERM, how long events already sent may take to be acknowledged before the stream
 // closes; well inside the unit's TimeoutStopSec (packaging/systemd/candor-agent.service).
 constexpr std::chrono::seconds kStopGrace{3};
+// How long after the last check result or acknowledgement the agent hands the memory that
+// round freed back to the kernel: past the group commit (200 ms by default) and the ack.
+constexpr std::chrono::seconds kTrimAfterQuiet{2};
 
 int Fail(absl::string_view message) {
   LogError(message);
@@ -86,6 +90,7 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
   sigemptyset(&stop_signals);
   for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stop_signals, signal);
   if (!once) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (!once) LimitHeapRetention();  // before the pool and gRPC start their threads
   collectors::CollectorRegistry registry;
   collectors::RegisterBuiltins(registry);
 
@@ -113,6 +118,9 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
 
   absl::StatusOr<std::unique_ptr<Uplink>> uplink = Uplink::Create(config, CANDOR_VERSION);
   if (!uplink.ok()) return Fail(uplink.status().message());
+  boost::asio::io_context io;
+  // Between rounds the agent keeps only what it uses (the service; --once exits anyway).
+  HeapTrimmer trimmer(io, kTrimAfterQuiet);
   // The ledger is written before the spool lets acknowledged events go. A ledger that cannot
   // be written does not hold up delivery: one warning per run of failures.
   bool ledger_failing = false;
@@ -121,8 +129,8 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
     if (!recorded.ok() && !ledger_failing) LogWarning(absl::StrCat("ledger: ", recorded.message()));
     ledger_failing = !recorded.ok();
     board.Acked(up_to);
+    if (!once) boost::asio::post(io, [&trimmer] { trimmer.Poke(); });
   });
-  boost::asio::io_context io;
   StatusPublisher publisher(io, board, config.state_dir);
   // Pushed policies arrive on the uplink's thread and are applied on the event loop.
   std::function<void(v1::SignedPolicy)> apply_pushed;
@@ -166,6 +174,7 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
         v1::Event event = BuildCheckEvent(check, result, observed_at, policy_version);
         board.CheckRan(check.id, event.status(), observed_at);
         spool_event(std::move(event));
+        if (!once) trimmer.Poke();
       },
       std::random_device{}());
   (*guards)->Attach(scheduler);

@@ -51,3 +51,5 @@ echo "== one server on SQLite; two servers on one PostgreSQL; one server on Post
 "$build/scripts/bench/bench_ingest" "$build/bench-ingest.db" 1 64 100
 "$build/scripts/bench/bench_ingest" "$(pg_database bench_ingest_two)" 2 64 100
 "$build/scripts/bench/bench_ingest" "$(pg_database bench_ingest_one)" 1 64 100
+echo "== the agent's footprint (idle, one full collection) against node-exporter and collectd"
+if [[ $EUID -eq 0 ]]; then "$root/scripts/bench/footprint.sh" "$build"; else echo "skipped: needs root"; fi
