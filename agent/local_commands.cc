@@ -20,6 +20,7 @@
 #include "config/read_file.h"
 #include "config/time_text.h"
 #include "nlohmann/json.hpp"
+#include "proto/check_status_text.h"
 
 namespace candor::agent {
 namespace {
@@ -90,9 +91,7 @@ void PrintEntry(const LedgerEntry& entry, std::ostream& out) {
       e.observed_at().seconds() * 1000 + e.observed_at().nanos() / 1'000'000;
   out << "#" << e.seq() << "  observed " << config::Rfc3339(observed_ms) << ", acknowledged "
       << config::Rfc3339(entry.acked_at_ms) << "\n";
-  const std::string status =
-      std::string(absl::StripPrefix(v1::CheckStatus_Name(e.status()), "CHECK_STATUS_"));
-  out << "  " << e.check_id() << " (" << e.collector() << "): " << status;
+  out << "  " << e.check_id() << " (" << e.collector() << "): " << v1::CheckStatusText(e.status());
   if (e.severity() != v1::SEVERITY_UNSPECIFIED) {
     out << ", importance "
         << absl::AsciiStrToLower(absl::StripPrefix(v1::Severity_Name(e.severity()), "SEVERITY_"));

@@ -8,6 +8,7 @@
 #include "boost/asio/post.hpp"
 #include "config/time_text.h"
 #include "nlohmann/json.hpp"
+#include "proto/check_status_text.h"
 
 namespace candor::agent {
 namespace {
@@ -15,21 +16,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 Json TimeOrNull(int64_t ms) { return ms > 0 ? Json(config::Rfc3339(ms)) : Json(nullptr); }
-
-std::string StatusName(v1::CheckStatus status) {
-  switch (status) {
-    case v1::CHECK_STATUS_PASS:
-      return "PASS";
-    case v1::CHECK_STATUS_FAIL:
-      return "FAIL";
-    case v1::CHECK_STATUS_NOT_APPLICABLE:
-      return "NOT_APPLICABLE";
-    case v1::CHECK_STATUS_ERROR:
-      return "ERROR";
-    default:
-      return "UNKNOWN";
-  }
-}
 
 int64_t ToMs(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -146,8 +132,9 @@ std::string StatusBoard::ToJson() const {
     doc["last_ack"] = {{"seq", acked_seq_}, {"at", TimeOrNull(acked_at_ms_)}};
     Json checks = Json::array();
     for (const auto& [id, run] : checks_) {
-      checks.push_back(
-          {{"check", id}, {"last_run", TimeOrNull(run.at_ms)}, {"status", StatusName(run.status)}});
+      checks.push_back({{"check", id},
+                        {"last_run", TimeOrNull(run.at_ms)},
+                        {"status", std::string(v1::CheckStatusText(run.status))}});
     }
     doc["checks"] = std::move(checks);
   }

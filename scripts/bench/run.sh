@@ -13,7 +13,8 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCANDOR_BENCH=ON -DCANDOR_BUILD_TESTS=OFF \
   "${launcher[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target bench_policy_load bench_schedule_hour bench_spool \
-  bench_delivery bench_ledger bench_store bench_patch bench_policy_push bench_report bench_ingest
+  bench_delivery bench_ledger bench_store bench_patch bench_policy_push bench_report bench_ingest \
+  bench_fleet
 
 # A throwaway PostgreSQL cluster for the PostgreSQL runs, a fresh database for each.
 pg_dir=$(mktemp -d /tmp/candor-bench-pg.XXXXXX)
@@ -53,3 +54,5 @@ echo "== one server on SQLite; two servers on one PostgreSQL; one server on Post
 "$build/scripts/bench/bench_ingest" "$(pg_database bench_ingest_one)" 1 64 100
 echo "== the agent's footprint (idle, one full collection) against node-exporter and collectd"
 if [[ $EUID -eq 0 ]]; then "$root/scripts/bench/footprint.sh" "$build"; else echo "skipped: needs root"; fi
+echo "== the server at fleet scale: 10,000 agent streams from a load-generator process"
+"$root/scripts/bench/fleet.sh" "$build" 10000 10 50

@@ -33,21 +33,6 @@ std::vector<LatestOfCheck> LatestPerCheck(absl::Span<const EventStore::BatchToSt
   return latest;
 }
 
-absl::string_view CheckStatusText(v1::CheckStatus status) {
-  switch (status) {
-    case v1::CHECK_STATUS_PASS:
-      return "PASS";
-    case v1::CHECK_STATUS_FAIL:
-      return "FAIL";
-    case v1::CHECK_STATUS_NOT_APPLICABLE:
-      return "NOT_APPLICABLE";
-    case v1::CHECK_STATUS_ERROR:
-      return "ERROR";
-    default:
-      return "UNSPECIFIED";
-  }
-}
-
 int64_t TimestampMillis(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000 + t.nanos() / 1000000;
 }

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "candor/v1/events.pb.h"
+#include "proto/check_status_text.h"
 #include "service/identity.h"
 
 namespace candor::service {
@@ -122,7 +123,7 @@ struct LatestOfCheck {
 std::vector<LatestOfCheck> LatestPerCheck(absl::Span<const EventStore::BatchToStore> batches);
 
 // How stores write a status: "PASS", "FAIL", "NOT_APPLICABLE", "ERROR" (or "UNSPECIFIED").
-absl::string_view CheckStatusText(v1::CheckStatus status);
+using v1::CheckStatusText;
 // A protobuf timestamp in milliseconds since 1970.
 int64_t TimestampMillis(const google::protobuf::Timestamp& t);
 
