@@ -39,13 +39,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "candor/v1/agent_service.grpc.pb.h"
-#include "config/keys.h"
 #include "config/read_file.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "scripts/bench/simulated_devices.h"
 #include "scripts/bench/typical_event.h"
+#include "service/open_files.h"
 #include "service/pki/certificate_authority.h"
 
 namespace {
@@ -231,11 +230,9 @@ int main(int argc, char** argv) {
   constexpr int kConnectingAtOnce = 200;     // TLS handshakes in flight
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress as it happens, also into a file
 
-  rlimit files{};
-  getrlimit(RLIMIT_NOFILE, &files);
-  files.rlim_cur = files.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &files);
-  if (files.rlim_cur < agents + 256) Die("too few file descriptors for that many agents");
+  if (candor::service::RaiseOpenFileLimit() < agents + 256) {
+    Die("too few file descriptors for that many agents");
+  }
 
   // One full collection: EVENTS checks' results, observed now.
   v1::EventBatch collection;
@@ -251,16 +248,9 @@ int main(int argc, char** argv) {
   std::vector<grpc::SslCredentialsOptions> identities;
   identities.reserve(agents);
   for (size_t i = 0; i < agents; ++i) {
-    const std::string key = *candor::config::NewPrivateKeyPem();
-    candor::service::LeafSpec spec;
-    spec.common_name = absl::StrCat("device-", i);
-    spec.uris = {absl::StrCat("candor://tenant/acme/device/00000000-0000-4000-8000-",
-                              absl::StrFormat("%012d", i))};
-    auto cert = (*ca)->Issue(*candor::config::NewCsrPem(key, spec.common_name), spec,
-                             std::chrono::system_clock::now());
-    if (!cert.ok()) Die(std::string(cert.status().message()));
-    identities.push_back(
-        {.pem_root_certs = ca_pem, .pem_private_key = key, .pem_cert_chain = cert->pem});
+    auto tls = candor::bench::DeviceCredentials(**ca, ca_pem, "acme", i);
+    if (!tls.ok()) Die(std::string(tls.status().message()));
+    identities.push_back(*std::move(tls));
   }
   std::printf("issued %zu device certificates in %.1f s\n", agents,
               Seconds(Steady::now() - issue_start));
@@ -280,10 +270,7 @@ int main(int argc, char** argv) {
       if (fleet.failed > 0) Die(absl::StrCat("an agent failed: ", fleet.first_failure));
       ++fleet.connecting;
     }
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per agent
-    stubs.push_back(v1::AgentService::NewStub(
-        grpc::CreateCustomChannel(target, grpc::SslCredentials(identities[i]), args)));
+    stubs.push_back(candor::bench::AgentStub(target, identities[i]));
     simulated.push_back(std::make_unique<SimulatedAgent>(stubs.back().get(), collection, fleet));
   }
   identities.clear();

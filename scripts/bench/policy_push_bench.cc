@@ -10,8 +10,6 @@
 //
 // Usage: bench_policy_push DIR [AGENTS] [PUSHES]   (DIR is emptied; default 1,000 and 5)
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -35,7 +33,9 @@
 #include "config/read_file.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "scripts/bench/simulated_devices.h"
 #include "service/init_command.h"
+#include "service/open_files.h"
 #include "service/pki/certificate_authority.h"
 #include "service/server.h"
 #include "service/server_config.h"
@@ -167,11 +167,9 @@ int main(int argc, char** argv) {
   const size_t agents = argc > 2 ? std::stoul(argv[2]) : 1000;
   const int pushes = argc > 3 ? std::stoi(argv[3]) : 5;
   // Two descriptors per agent here (client and server side) and some for the server.
-  rlimit files{};
-  getrlimit(RLIMIT_NOFILE, &files);
-  files.rlim_cur = files.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &files);
-  if (files.rlim_cur < 2 * agents + 256) Die("too few file descriptors for that many agents");
+  if (candor::service::RaiseOpenFileLimit() < 2 * agents + 256) {
+    Die("too few file descriptors for that many agents");
+  }
 
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -220,20 +218,9 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<SimulatedAgent>> fleet;
   const Steady::time_point connect_start = Steady::now();
   for (size_t i = 0; i < agents; ++i) {
-    const std::string key = *candor::config::NewPrivateKeyPem();
-    candor::service::LeafSpec spec;
-    spec.common_name = absl::StrCat("device-", i);
-    spec.uris = {absl::StrCat("candor://tenant/acme/device/00000000-0000-4000-8000-",
-                              absl::StrFormat("%012d", i))};
-    auto cert = (*ca)->Issue(*candor::config::NewCsrPem(key, spec.common_name), spec,
-                             std::chrono::system_clock::now());
-    if (!cert.ok()) Die(std::string(cert.status().message()));
-    grpc::SslCredentialsOptions tls{
-        .pem_root_certs = ca_pem, .pem_private_key = key, .pem_cert_chain = cert->pem};
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per agent
-    stubs.push_back(v1::AgentService::NewStub(
-        grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args)));
+    auto tls = candor::bench::DeviceCredentials(**ca, ca_pem, "acme", i);
+    if (!tls.ok()) Die(std::string(tls.status().message()));
+    stubs.push_back(candor::bench::AgentStub(target, *tls));
     fleet.push_back(std::make_unique<SimulatedAgent>(stubs.back().get(), keys, catalog, results));
   }
   {
