@@ -80,12 +80,25 @@ TEST_F(FaultTest, AgentKilledAHundredTimesLosesAndDuplicatesNothing) {
   SCOPED_TRACE(::testing::Message() << "seed " << seed);
   std::mt19937_64 rng(seed);
   // Each start runs all 20 checks at once, spools them and sends them: the kill lands
-  // anywhere in start-up, collection, group commit, sending or acking.
+  // anywhere in start-up, collection, group commit, sending or acking. Half the rounds kill
+  // at a random moment after the start; the other half at a random moment after the agent
+  // published its policy, so that those land in collection and delivery however long
+  // start-up takes (several hundred milliseconds under AddressSanitizer on a busy machine).
+  const std::filesystem::path published = state() / "public" / "policy.yaml";
   for (int round = 0; round < 100; ++round) {
+    SCOPED_TRACE(::testing::Message() << "round " << round);
+    std::filesystem::remove(published);
     auto agent = StartAgent(config);
+    if (round % 2 == 1) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (!std::filesystem::exists(published) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      ASSERT_TRUE(std::filesystem::exists(published)) << agent->err();
+    }
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 300)(rng)));
-    ASSERT_TRUE(agent->Stop(SIGKILL, std::chrono::seconds(10)).has_value()) << "round " << round;
+    ASSERT_TRUE(agent->Stop(SIGKILL, std::chrono::seconds(10)).has_value());
   }
   const RunResult last = RunAgentOnce(config);
   ASSERT_EQ(last.exit_code, 0) << last.err;
