@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "config/json_text.h"
 #include "config/time_text.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
@@ -12,33 +13,8 @@
 namespace candor::agent {
 namespace {
 
-void AppendString(std::string& out, absl::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
-
 void AppendKey(std::string& out, absl::string_view key) {
-  AppendString(out, key);
+  config::AppendJsonString(out, key);
   out.push_back(':');
 }
 
@@ -60,7 +36,7 @@ template <typename Enum>
 void AppendEnum(std::string& out, int value, bool (*is_valid)(int),
                 const std::string& (*name)(Enum)) {
   if (is_valid(value)) {
-    AppendString(out, name(static_cast<Enum>(value)));
+    config::AppendJsonString(out, name(static_cast<Enum>(value)));
   } else {
     absl::StrAppend(&out, value);  // a value this build does not know, as the mapping does
   }
@@ -71,7 +47,7 @@ void AppendFact(std::string& out, const v1::FactValue& value) {
   switch (value.kind_case()) {
     case v1::FactValue::kText:
       AppendKey(out, "text");
-      AppendString(out, value.text());
+      config::AppendJsonString(out, value.text());
       break;
     case v1::FactValue::kInteger:
       absl::StrAppend(&out, "\"integer\":\"", value.integer(), "\"");
@@ -89,7 +65,7 @@ void AppendFact(std::string& out, const v1::FactValue& value) {
       for (const std::string& item : value.list().values()) {
         if (!first) out.push_back(',');
         first = false;
-        AppendString(out, item);
+        config::AppendJsonString(out, item);
       }
       out += "]}";
       break;
@@ -118,19 +94,19 @@ std::string LedgerLine(const v1::Event& e, int64_t acked_at_ms) {
   std::string out;
   out.reserve(256 + e.ByteSizeLong() * 2);
   out += "{\"acked_at\":";
-  AppendString(out, config::Rfc3339(acked_at_ms));
+  config::AppendJsonString(out, config::Rfc3339(acked_at_ms));
   absl::StrAppend(&out, ",\"event\":{\"seq\":\"", e.seq(), "\",");
   AppendKey(out, "collector");
-  AppendString(out, e.collector());
+  config::AppendJsonString(out, e.collector());
   out.push_back(',');
   AppendKey(out, "check_id");
-  AppendString(out, e.check_id());
+  config::AppendJsonString(out, e.check_id());
   out.push_back(',');
   AppendKey(out, "status");
   AppendEnum(out, e.status(), v1::CheckStatus_IsValid, v1::CheckStatus_Name<v1::CheckStatus>);
   out.push_back(',');
   AppendKey(out, "reason");
-  AppendString(out, e.reason());
+  config::AppendJsonString(out, e.reason());
   out += ",\"facts\":{";
   bool first = true;
   for (const auto& [name, value] : e.facts()) {

@@ -6,44 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "config/json_text.h"
+
 namespace candor::service {
 namespace {
-
-// Appends `text` as a JSON string. Ingest has checked that it is valid UTF-8, so only
-// quotes, backslashes and control characters need escaping.
-void AppendString(std::string& out, const std::string& text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (byte < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[byte >> 4]);
-          out.push_back(kHex[byte & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 template <typename T>
 void AppendNumber(std::string& out, T value) {
@@ -65,12 +31,12 @@ std::string FactsToJson(const v1::Event& event) {
   std::string out = "{";
   for (const auto* fact : facts) {
     if (out.size() > 1) out.push_back(',');
-    AppendString(out, fact->first);
+    config::AppendJsonString(out, fact->first);
     out.push_back(':');
     const v1::FactValue& value = fact->second;
     switch (value.kind_case()) {
       case v1::FactValue::kText:
-        AppendString(out, value.text());
+        config::AppendJsonString(out, value.text());
         break;
       case v1::FactValue::kInteger:
         AppendNumber(out, value.integer());
@@ -92,7 +58,7 @@ std::string FactsToJson(const v1::Event& event) {
         for (const std::string& item : value.list().values()) {
           if (!first) out.push_back(',');
           first = false;
-          AppendString(out, item);
+          config::AppendJsonString(out, item);
         }
         out.push_back(']');
         break;

@@ -22,8 +22,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr char kFastSpool[] = "spool:\n  sync_interval_ms: 20\nreconnect_max_backoff: 2s\n";
-
 class FaultTest : public ::testing::Test {
  protected:
   void SetUp() override { MakePki(pki()); }
@@ -37,39 +35,6 @@ class FaultTest : public ::testing::Test {
 
   TempDir dir_;
 };
-
-// The stored seqs, in export order (by seq), and the events by seq.
-std::vector<uint64_t> Seqs(const std::vector<nlohmann::json>& events) {
-  std::vector<uint64_t> seqs;
-  for (const nlohmann::json& e : events) seqs.push_back(e["seq"].get<uint64_t>());
-  return seqs;
-}
-
-std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
-  std::vector<uint64_t> seqs;
-  for (uint64_t s = first; s <= last; ++s) seqs.push_back(s);
-  return seqs;
-}
-
-uint64_t DeliveredUpTo(const RunResult& run) {
-  const std::string marker = "every event up to seq ";
-  const size_t at = run.out.find(marker);
-  if (at == std::string::npos) return 0;
-  return std::stoull(run.out.substr(at + marker.size()));
-}
-
-// Waits until the server holds at least `count` events; the events it holds.
-std::vector<nlohmann::json> WaitForEvents(const std::filesystem::path& server_config, size_t count,
-                                          std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::vector<nlohmann::json> events;
-  while (std::chrono::steady_clock::now() < deadline) {
-    events = ExportEvents(server_config);
-    if (events.size() >= count) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return events;
-}
 
 TEST_F(FaultTest, AgentKilledAHundredTimesLosesAndDuplicatesNothing) {
   ServerUnderTest server(dir_.path(), pki());
@@ -90,11 +55,7 @@ TEST_F(FaultTest, AgentKilledAHundredTimesLosesAndDuplicatesNothing) {
     std::filesystem::remove(published);
     auto agent = StartAgent(config);
     if (round % 2 == 1) {
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-      while (!std::filesystem::exists(published) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-      ASSERT_TRUE(std::filesystem::exists(published)) << agent->err();
+      ASSERT_TRUE(WaitForPublishedPolicy(state(), std::chrono::seconds(30))) << agent->err();
     }
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 300)(rng)));

@@ -4,6 +4,7 @@
 
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -113,6 +114,47 @@ std::vector<nlohmann::json> ExportEvents(const std::filesystem::path& server_con
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) events.push_back(nlohmann::json::parse(line));
   return events;
+}
+
+std::vector<nlohmann::json> WaitForEvents(const std::filesystem::path& server_config, size_t count,
+                                          std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<nlohmann::json> events;
+  while (std::chrono::steady_clock::now() < deadline) {
+    events = ExportEvents(server_config);
+    if (events.size() >= count) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return events;
+}
+
+std::vector<uint64_t> Seqs(const std::vector<nlohmann::json>& events) {
+  std::vector<uint64_t> seqs;
+  for (const nlohmann::json& e : events) seqs.push_back(e["seq"].get<uint64_t>());
+  return seqs;
+}
+
+std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
+  std::vector<uint64_t> seqs;
+  for (uint64_t s = first; s <= last; ++s) seqs.push_back(s);
+  return seqs;
+}
+
+uint64_t DeliveredUpTo(const RunResult& run) {
+  const std::string marker = "every event up to seq ";
+  const size_t at = run.out.find(marker);
+  if (at == std::string::npos) return 0;
+  return std::stoull(run.out.substr(at + marker.size()));
+}
+
+bool WaitForPublishedPolicy(const std::filesystem::path& state_dir, std::chrono::seconds timeout) {
+  const std::filesystem::path published = state_dir / "public" / "policy.yaml";
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!std::filesystem::exists(published)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 std::unique_ptr<v1::AgentService::Stub> MakeStub(const std::filesystem::path& pki, int port,

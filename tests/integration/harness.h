@@ -4,6 +4,8 @@
 // candor-server binary started on port 0, agent configs, and gRPC clients with chosen
 // certificates for the negative cases. Everything stays on loopback and in temp dirs.
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -72,6 +74,26 @@ RunResult RunAgentOnce(const std::filesystem::path& agent_config);
 
 // `candor-server export --format jsonl`, parsed.
 std::vector<nlohmann::json> ExportEvents(const std::filesystem::path& server_config);
+
+// An agent spool that commits every 20 ms and reconnects within 2 s: for tests that
+// kill or stop agents and count what arrived (WriteAgentConfig's `extra`).
+inline constexpr char kFastSpool[] = "spool:\n  sync_interval_ms: 20\nreconnect_max_backoff: 2s\n";
+
+// Waits until the server holds at least `count` events (or `timeout`); the events it holds.
+std::vector<nlohmann::json> WaitForEvents(const std::filesystem::path& server_config, size_t count,
+                                          std::chrono::seconds timeout);
+
+// The seqs of exported events, in export order; and first..last, for comparing with them.
+std::vector<uint64_t> Seqs(const std::vector<nlohmann::json>& events);
+std::vector<uint64_t> Range(uint64_t first, uint64_t last);
+
+// The seq `candor-agent --once` says the server acknowledged everything up to (0: none).
+uint64_t DeliveredUpTo(const RunResult& run);
+
+// Waits until an agent with state directory `state_dir` has published its policy
+// (public/policy.yaml), i.e. it is past start-up and holds its stop signals. The caller
+// removes the file before starting the agent. False after `timeout`.
+bool WaitForPublishedPolicy(const std::filesystem::path& state_dir, std::chrono::seconds timeout);
 
 // A stub connected with the given client certificate ("" for none).
 std::unique_ptr<v1::AgentService::Stub> MakeStub(const std::filesystem::path& pki, int port,

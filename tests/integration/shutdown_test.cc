@@ -21,40 +21,8 @@ namespace {
 using ::testing::HasSubstr;
 using Steady = std::chrono::steady_clock;
 
-constexpr char kFastSpool[] = "spool:\n  sync_interval_ms: 20\nreconnect_max_backoff: 2s\n";
 // The agent gives acks 3 s (agent/run.cc kStopGrace) plus a short slack for the close.
 constexpr auto kStopBound = std::chrono::seconds(5);
-
-std::vector<uint64_t> Seqs(const std::vector<nlohmann::json>& events) {
-  std::vector<uint64_t> seqs;
-  for (const nlohmann::json& e : events) seqs.push_back(e["seq"].get<uint64_t>());
-  return seqs;
-}
-
-std::vector<uint64_t> Range(uint64_t first, uint64_t last) {
-  std::vector<uint64_t> seqs;
-  for (uint64_t s = first; s <= last; ++s) seqs.push_back(s);
-  return seqs;
-}
-
-uint64_t DeliveredUpTo(const RunResult& run) {
-  const std::string marker = "every event up to seq ";
-  const size_t at = run.out.find(marker);
-  if (at == std::string::npos) return 0;
-  return std::stoull(run.out.substr(at + marker.size()));
-}
-
-std::vector<nlohmann::json> WaitForEvents(const std::filesystem::path& server_config, size_t count,
-                                          std::chrono::seconds timeout) {
-  const auto deadline = Steady::now() + timeout;
-  std::vector<nlohmann::json> events;
-  while (Steady::now() < deadline) {
-    events = ExportEvents(server_config);
-    if (events.size() >= count) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return events;
-}
 
 // Holds SQLite's write lock on the server's database until Release(): the server's ingest
 // waits for it (its busy timeout is 5 s), so the batches an agent sends meanwhile stay
@@ -198,11 +166,8 @@ TEST_F(ShutdownTest, SigtermAtAnyMomentLosesAndDuplicatesNothing) {
     SCOPED_TRACE(::testing::Message() << "round " << round);
     std::filesystem::remove(published);
     auto agent = StartAgent(config);
-    const auto deadline = Steady::now() + std::chrono::seconds(30);
-    while (!std::filesystem::exists(published) && Steady::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(std::filesystem::exists(published)) << agent->err();
+    ASSERT_TRUE(WaitForPublishedPolicy(dir_ / "state-device", std::chrono::seconds(30)))
+        << agent->err();
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 700)(rng)));
     ASSERT_NO_FATAL_FAILURE(Terminate(*agent));

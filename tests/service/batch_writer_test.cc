@@ -1,6 +1,7 @@
 #include "service/batch_writer.h"
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -15,20 +16,32 @@ namespace {
 
 using testing::MakeBatch;
 
-TEST(BatchWriterTest, StoresInSubmissionOrderAndReportsEachBatch) {
-  candor::testing::TempDir dir;
-  auto store = SqliteStore::Open(dir / "s.db", {});
-  ASSERT_TRUE(store.ok()) << store.status();
-  Ingest ingest(**store, [] { return EventStore::Clock::now(); });
+// A writer's surroundings as in the server: a SQLite store, Ingest on it, one device.
+class BatchWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = SqliteStore::Open(dir_ / "s.db", {});
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store = std::move(*opened);
+    ingest = std::make_unique<Ingest>(*store, [] { return EventStore::Clock::now(); });
+  }
+
+  candor::testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<Ingest> ingest;
   const DeviceIdentity device{"acme", "dev-1"};
   ServerMetrics metrics;
+};
+
+TEST_F(BatchWriterTest, StoresInSubmissionOrderAndReportsEachBatch) {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<uint64_t> acked;
   {
-    BatchWriter writer(ingest, metrics);
+    BatchWriter writer(*ingest, metrics);
     for (uint64_t first = 1; first <= 4901; first += 100) {
-      absl::StatusOr<PreparedBatch> prepared = ingest.Prepare(device, MakeBatch(first, first + 99));
+      absl::StatusOr<PreparedBatch> prepared =
+          ingest->Prepare(device, MakeBatch(first, first + 99));
       ASSERT_TRUE(prepared.ok()) << prepared.status();
       writer.Submit(device, std::move(*prepared), [&](absl::StatusOr<uint64_t> seq) {
         std::lock_guard<std::mutex> lock(mu);
@@ -40,45 +53,33 @@ TEST(BatchWriterTest, StoresInSubmissionOrderAndReportsEachBatch) {
     ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return acked.size() == 50; }));
   }
   for (size_t i = 0; i < acked.size(); ++i) EXPECT_EQ(acked[i], 100 * (i + 1));
-  EXPECT_EQ(*(*store)->HighestSeq(device), 5000u);
+  EXPECT_EQ(*store->HighestSeq(device), 5000u);
 }
 
-TEST(BatchWriterTest, StoresWhatIsQueuedBeforeItStops) {
-  candor::testing::TempDir dir;
-  auto store = SqliteStore::Open(dir / "s.db", {});
-  ASSERT_TRUE(store.ok()) << store.status();
-  Ingest ingest(**store, [] { return EventStore::Clock::now(); });
-  const DeviceIdentity device{"acme", "dev-1"};
-  ServerMetrics metrics;
+TEST_F(BatchWriterTest, StoresWhatIsQueuedBeforeItStops) {
   int done = 0;
   {
-    BatchWriter writer(ingest, metrics);
+    BatchWriter writer(*ingest, metrics);
     for (uint64_t first = 1; first <= 901; first += 100) {
-      writer.Submit(device, *ingest.Prepare(device, MakeBatch(first, first + 99)),
+      writer.Submit(device, *ingest->Prepare(device, MakeBatch(first, first + 99)),
                     [&](absl::StatusOr<uint64_t> seq) { done += seq.ok(); });
     }
   }  // the destructor drains the queue
   EXPECT_EQ(done, 10);
-  EXPECT_EQ(*(*store)->HighestSeq(device), 1000u);
+  EXPECT_EQ(*store->HighestSeq(device), 1000u);
 }
 
 // A callback (sending an ack on a slow stream) runs off the writer thread: while the first
 // batch's callback waits, the next batch is still stored.
-TEST(BatchWriterTest, ASlowCallbackDoesNotHoldUpTheNextCommit) {
-  candor::testing::TempDir dir;
-  auto store = SqliteStore::Open(dir / "s.db", {});
-  ASSERT_TRUE(store.ok()) << store.status();
-  Ingest ingest(**store, [] { return EventStore::Clock::now(); });
-  const DeviceIdentity device{"acme", "dev-1"};
-  ServerMetrics metrics;
+TEST_F(BatchWriterTest, ASlowCallbackDoesNotHoldUpTheNextCommit) {
   std::mutex mu;
   std::condition_variable cv;
   bool second_stored = false;
   bool first_saw_second = false;
   std::vector<uint64_t> acked;
   {
-    BatchWriter writer(ingest, metrics);
-    writer.Submit(device, *ingest.Prepare(device, MakeBatch(1, 100)),
+    BatchWriter writer(*ingest, metrics);
+    writer.Submit(device, *ingest->Prepare(device, MakeBatch(1, 100)),
                   [&](absl::StatusOr<uint64_t> seq) {
                     std::unique_lock<std::mutex> lock(mu);
                     // Bounded: under the old design (callbacks on the writer) this times out.
@@ -87,18 +88,18 @@ TEST(BatchWriterTest, ASlowCallbackDoesNotHoldUpTheNextCommit) {
                     acked.push_back(seq.ok() ? *seq : 0);
                   });
     // Submitted after the first commit began or ended; stored while the callback waits.
-    writer.Submit(device, *ingest.Prepare(device, MakeBatch(101, 200)),
+    writer.Submit(device, *ingest->Prepare(device, MakeBatch(101, 200)),
                   [&](absl::StatusOr<uint64_t> seq) {
                     std::lock_guard<std::mutex> lock(mu);
                     acked.push_back(seq.ok() ? *seq : 0);
                   });
     // Watch the store, not the callbacks: the second batch lands while the first waits.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (*(*store)->HighestSeq(device) < 200 && std::chrono::steady_clock::now() < deadline) {
+    while (*store->HighestSeq(device) < 200 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     std::lock_guard<std::mutex> lock(mu);
-    second_stored = *(*store)->HighestSeq(device) == 200;
+    second_stored = *store->HighestSeq(device) == 200;
     cv.notify_all();
   }
   EXPECT_TRUE(first_saw_second);
@@ -130,20 +131,19 @@ class FailingStore final : public EventStore {
   absl::StatusOr<uint64_t> PruneEvents(int64_t) override { return 0; }
 };
 
-TEST(BatchWriterTest, AFailedTransactionIsOneStorageErrorAndEveryBatchHearsOfIt) {
-  FailingStore store;
-  Ingest ingest(store, [] { return EventStore::Clock::now(); });
-  ServerMetrics metrics;
-  const DeviceIdentity device{"acme", "dev-1"};
+// The fixture's metrics and device; the store is one that fails.
+TEST_F(BatchWriterTest, AFailedTransactionIsOneStorageErrorAndEveryBatchHearsOfIt) {
+  FailingStore failing;
+  Ingest failing_ingest(failing, [] { return EventStore::Clock::now(); });
   const std::string errors = "candor_server_storage_errors_total{operation=\"store_events\"} ";
   std::vector<absl::Status> outcomes;
   {
-    BatchWriter writer(ingest, metrics);
+    BatchWriter writer(failing_ingest, metrics);
     for (uint64_t first : {1, 101}) {
       std::mutex mu;
       std::condition_variable cv;
       bool done = false;
-      writer.Submit(device, *ingest.Prepare(device, MakeBatch(first, first + 99)),
+      writer.Submit(device, *failing_ingest.Prepare(device, MakeBatch(first, first + 99)),
                     [&](absl::StatusOr<uint64_t> seq) {
                       std::lock_guard<std::mutex> lock(mu);
                       outcomes.push_back(seq.status());
