@@ -52,13 +52,15 @@ int WalCheckpointer::background_runs() const {
   return background_runs_;
 }
 
+int WalCheckpointer::catch_ups() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return catch_ups_;
+}
+
 int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int wal_pages) {
   auto* checkpointer = static_cast<WalCheckpointer*>(self);
   if (wal_pages >= checkpointer->options_.catch_up_pages) {
-    // Copies what the background has not yet, with no commit running beside it, so the
-    // next transaction can start the WAL over. A failure here leaves the data in the WAL,
-    // where it is as durable; the next commit tries again.
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    checkpointer->CatchUp(db, schema);
   } else if (wal_pages >= checkpointer->options_.background_pages) {
     std::lock_guard<std::mutex> lock(checkpointer->mu_);
     checkpointer->wanted_ = true;
@@ -67,12 +69,26 @@ int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int w
   return SQLITE_OK;
 }
 
+void WalCheckpointer::CatchUp(sqlite3* db, const char* schema) {
+  // Waits for a background checkpoint in progress (SQLite would answer BUSY beside it, and
+  // on a slow disk the WAL would keep growing for as long as that one runs), then copies
+  // what is left with no commit running beside it, so the next transaction can start the
+  // WAL over. Holding mu_ keeps the background from starting another meanwhile. A failure
+  // leaves the data in the WAL, where it is as durable; the next commit tries again.
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_.wait(lock, [this] { return !running_; });
+  wanted_ = false;
+  sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  ++catch_ups_;
+}
+
 void WalCheckpointer::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || wanted_; });
     if (stopping_) return;
     wanted_ = false;
+    running_ = true;
     lock.unlock();
     const int rc =
         sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
@@ -86,6 +102,8 @@ void WalCheckpointer::Loop() {
     lock.lock();
     if (rc == SQLITE_OK || failed) failing_ = failed;
     ++background_runs_;
+    running_ = false;
+    idle_.notify_all();
   }
 }
 
