@@ -63,8 +63,29 @@ agent_deb=$(printf '%s\n' "${debs[@]}" | grep '/candor-agent_')
 server_deb=$(printf '%s\n' "${debs[@]}" | grep '/candor-server_')
 echo "  $agent_deb"
 echo "  $server_deb"
-check "the agent package depends on the libraries it links (shlibdeps)" \
-  bash -c "dpkg-deb -f '$agent_deb' Depends | grep -q libgrpc"
+# Every shared library candor-agent needs comes from a package its Depends names (gRPC,
+# protobuf and abseil are linked into it, cmake/BundledDeps.cmake; OpenSSL and the rest are
+# not).
+depends_on_what_it_links() {
+  local depends soname path package candidate
+  depends=$(dpkg-deb -f "$agent_deb" Depends | tr ',|' '\n\n' | awk '{print $1}')
+  grep -qx libssl3 <<<"$depends" || return 1
+  for soname in $(objdump -p "$build/agent/candor-agent" | awk '$1 == "NEEDED" {print $2}'); do
+    path=$(ldconfig -p | awk -v so="$soname" '$1 == so && /x86-64/ {print $NF; exit}')
+    package=""
+    # dpkg knows a file by the path its package ships it at (/lib or /usr/lib).
+    for candidate in "$path" "$(readlink -f "$path")" "${path#/usr}" "/usr$path"; do
+      package=$(dpkg -S "$candidate" 2>/dev/null | head -1 | cut -d: -f1) || true
+      [[ -n "$package" ]] && break
+    done
+    if [[ -z "$package" ]] || ! grep -qx "$package" <<<"$depends"; then
+      echo "  $soname (${package:-no package}) is not in the Depends: $depends" >&2
+      return 1
+    fi
+  done
+}
+check "the agent package depends on every shared library it links (shlibdeps)" \
+  depends_on_what_it_links
 check "agent.yaml is a conffile" \
   bash -c "dpkg-deb --ctrl-tarfile '$agent_deb' | tar -xO ./conffiles | grep -qx /etc/candor/agent.yaml"
 
