@@ -48,8 +48,8 @@ void BatchWriter::Loop() {
     int events = 0;
     while (!queue_.empty() &&
            (group.empty() ||
-            events + queue_.front().prepared.batch.events_size() <= kMaxGroupEvents)) {
-      events += queue_.front().prepared.batch.events_size();
+            events + queue_.front().prepared.batch->events_size() <= kMaxGroupEvents)) {
+      events += queue_.front().prepared.batch->events_size();
       group.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -75,7 +75,7 @@ void BatchWriter::CompleteLoop() {
     lock.unlock();
     for (Job& job : committed.group) {
       if (committed.status.ok()) {
-        job.done(job.prepared.batch.last_seq());
+        job.done(job.prepared.batch->last_seq());
       } else {
         job.done(committed.status);
       }

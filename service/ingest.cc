@@ -115,13 +115,25 @@ absl::StatusOr<uint64_t> Ingest::HandleBatch(const DeviceIdentity& device,
   return Store(device, *prepared);
 }
 
-absl::StatusOr<PreparedBatch> Ingest::Prepare(const DeviceIdentity& device, v1::EventBatch batch) {
+absl::Status Ingest::Admit(const DeviceIdentity& device, const v1::EventBatch& batch) {
   if (absl::Status s = ValidateBatch(batch); !s.ok()) return s;
   if (limiter_ != nullptr && !limiter_->TryTake(device.device_id, batch.events_size())) {
     return absl::ResourceExhaustedError(
         "this device sends faster than the server's per-device limit; retry later");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PreparedBatch> Ingest::Prepare(const DeviceIdentity& device, v1::EventBatch batch) {
+  if (absl::Status s = Admit(device, batch); !s.ok()) return s;
   return PrepareBatch(std::move(batch));
+}
+
+absl::StatusOr<PreparedBatch> Ingest::Prepare(const DeviceIdentity& device,
+                                              std::unique_ptr<google::protobuf::Arena> arena,
+                                              v1::EventBatch* batch) {
+  if (absl::Status s = Admit(device, *batch); !s.ok()) return s;
+  return PrepareBatch(std::move(arena), batch);
 }
 
 absl::StatusOr<uint64_t> Ingest::Store(const DeviceIdentity& device,

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "candor/v1/events.pb.h"
@@ -39,6 +40,10 @@ class Ingest {
   // commits an earlier batch: validate, apply the rate limit, compute what the store
   // needs; then store.
   absl::StatusOr<PreparedBatch> Prepare(const DeviceIdentity& device, v1::EventBatch batch);
+  // The same for a batch parsed onto `arena` (a stream's read), without copying it.
+  absl::StatusOr<PreparedBatch> Prepare(const DeviceIdentity& device,
+                                        std::unique_ptr<google::protobuf::Arena> arena,
+                                        v1::EventBatch* batch);
   absl::StatusOr<uint64_t> Store(const DeviceIdentity& device, const PreparedBatch& prepared);
   // Several prepared batches in one transaction.
   absl::Status StoreAll(absl::Span<const EventStore::BatchToStore> batches);
@@ -47,6 +52,9 @@ class Ingest {
   absl::StatusOr<uint64_t> HighestSeq(const DeviceIdentity& device);
 
  private:
+  // Validation and the rate limit, before a batch is prepared.
+  absl::Status Admit(const DeviceIdentity& device, const v1::EventBatch& batch);
+
   EventStore& store_;
   Clock clock_;
   RateLimiter* limiter_;

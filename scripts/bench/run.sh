@@ -47,6 +47,9 @@ echo "== compliance report: 10,000 devices x 50 checks x 2 rounds of history, SQ
 "$build/scripts/bench/bench_report" "$build/bench-report" 10000 50 2
 echo "== the same report on PostgreSQL 15 (local cluster, default settings)"
 "$build/scripts/bench/bench_report" "$(pg_database bench_report)" 10000 50 2
+echo "== a batch off the wire: parse, prepare, free; on the heap against on an arena"
+"$build/scripts/bench/bench_batch_parse" --benchmark_repetitions=5 \
+  --benchmark_report_aggregates_only=true
 echo "== ingest through Ingest + BatchWriter, 64 devices x 100 batches of 50 events:"
 echo "== one server on SQLite; two servers on one PostgreSQL; one server on PostgreSQL"
 "$build/scripts/bench/bench_ingest" "$build/bench-ingest.db" 1 64 100

@@ -7,19 +7,38 @@
 
 namespace candor::service {
 
-PreparedBatch PrepareBatch(v1::EventBatch batch) {
+std::unique_ptr<google::protobuf::Arena> NewBatchArena() {
+  google::protobuf::ArenaOptions options;
+  // An idle stream holds one such arena waiting for its next message: the first block is
+  // small (protobuf's default); blocks double from there for a batch.
+  options.start_block_size = 256;
+  options.max_block_size = 32 * 1024;
+  return std::make_unique<google::protobuf::Arena>(options);
+}
+
+PreparedBatch PrepareBatch(std::unique_ptr<google::protobuf::Arena> arena, v1::EventBatch* batch) {
   PreparedBatch prepared;
-  prepared.facts_json.reserve(static_cast<size_t>(batch.events_size()));
-  for (const v1::Event& event : batch.events()) prepared.facts_json.push_back(FactsToJson(event));
-  prepared.batch = std::move(batch);
+  prepared.facts_json.reserve(static_cast<size_t>(batch->events_size()));
+  for (const v1::Event& event : batch->events()) {
+    prepared.facts_json.push_back(FactsToJson(event));
+  }
+  prepared.arena = std::move(arena);
+  prepared.batch = batch;
   return prepared;
+}
+
+PreparedBatch PrepareBatch(v1::EventBatch batch) {
+  std::unique_ptr<google::protobuf::Arena> arena = NewBatchArena();
+  auto* on_arena = google::protobuf::Arena::CreateMessage<v1::EventBatch>(arena.get());
+  on_arena->Swap(&batch);  // a copy across arenas; the hot path parses onto one directly
+  return PrepareBatch(std::move(arena), on_arena);
 }
 
 std::vector<LatestOfCheck> LatestPerCheck(absl::Span<const EventStore::BatchToStore> batches) {
   std::vector<LatestOfCheck> latest;
   absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, size_t> index;
   for (const EventStore::BatchToStore& item : batches) {
-    for (const v1::Event& event : item.prepared->batch.events()) {
+    for (const v1::Event& event : item.prepared->batch->events()) {
       if (event.collector() == "agent") continue;
       const auto [it, inserted] =
           index.try_emplace({item.device->device_id, event.check_id()}, latest.size());

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "candor/v1/events.pb.h"
+#include "google/protobuf/arena.h"
 #include "proto/check_status_text.h"
 #include "service/identity.h"
 
@@ -56,13 +58,23 @@ struct ResultFilter {
   std::string device_id;  // empty: every device
 };
 
-// A validated batch with what storing it needs computed ahead, off the writer thread.
+// A validated batch with what storing it needs computed ahead, off the writer thread. The
+// batch lives on its own protobuf arena: a batch read off the wire is parsed into one, so
+// its hundreds of strings and map entries are a few blocks, allocated on the stream's
+// thread and freed at once after the commit.
 struct PreparedBatch {
-  v1::EventBatch batch;
+  std::unique_ptr<google::protobuf::Arena> arena;  // owns *batch
+  v1::EventBatch* batch = nullptr;
   std::vector<std::string> facts_json;  // FactsToJson of each event, in order
 };
 
-// Computes facts_json for `batch`.
+// The arena a message is read into: blocks from 256 bytes doubling to 32 KiB, so a typical
+// batch (50 events, about 40 KB of objects) takes about ten allocations.
+std::unique_ptr<google::protobuf::Arena> NewBatchArena();
+
+// Computes facts_json for `batch`, which lives on `arena`.
+PreparedBatch PrepareBatch(std::unique_ptr<google::protobuf::Arena> arena, v1::EventBatch* batch);
+// The same for a batch on the heap (tests, tools): moves it onto an arena of its own.
 PreparedBatch PrepareBatch(v1::EventBatch batch);
 
 class EventStore {

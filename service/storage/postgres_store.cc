@@ -79,7 +79,7 @@ absl::StatusOr<uint64_t> PostgresStore::StoreBatch(const DeviceIdentity& device,
                                                    Clock::time_point received_at) {
   const BatchToStore one{&device, &prepared};
   if (absl::Status s = StoreBatches({&one, 1}, received_at); !s.ok()) return s;
-  return prepared.batch.last_seq();
+  return prepared.batch->last_seq();
 }
 
 absl::Status PostgresStore::StoreBatches(absl::Span<const BatchToStore> batches,
@@ -91,7 +91,7 @@ absl::Status PostgresStore::StoreBatches(absl::Span<const BatchToStore> batches,
   std::vector<int64_t> seqs, observed, versions;
   std::deque<std::string> kept;
   for (const BatchToStore& item : batches) {
-    const v1::EventBatch& batch = item.prepared->batch;
+    const v1::EventBatch& batch = *item.prepared->batch;
     for (int i = 0; i < batch.events_size(); ++i) {
       const v1::Event& event = batch.events(i);
       device_ids.push_back(item.device->device_id);

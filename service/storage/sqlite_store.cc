@@ -202,7 +202,7 @@ absl::StatusOr<uint64_t> SqliteStore::StoreBatch(const DeviceIdentity& device,
                                                  Clock::time_point received_at) {
   const BatchToStore one{&device, &prepared};
   if (absl::Status s = StoreBatches({&one, 1}, received_at); !s.ok()) return s;
-  return prepared.batch.last_seq();
+  return prepared.batch->last_seq();
 }
 
 absl::Status SqliteStore::StoreBatches(absl::Span<const BatchToStore> batches,
@@ -222,7 +222,7 @@ absl::Status SqliteStore::StoreBatches(absl::Span<const BatchToStore> batches,
   absl::Status status = insert.status();
   for (const BatchToStore& item : batches) {
     const DeviceIdentity& device = *item.device;
-    const v1::EventBatch& batch = item.prepared->batch;
+    const v1::EventBatch& batch = *item.prepared->batch;
     for (int i = 0; status.ok() && i < batch.events_size(); ++i) {
       const v1::Event& event = batch.events(i);
       const std::string& facts = item.prepared->facts_json[static_cast<size_t>(i)];
