@@ -29,9 +29,10 @@ PreparedBatch PrepareBatch(std::unique_ptr<google::protobuf::Arena> arena, v1::E
 
 PreparedBatch PrepareBatch(v1::EventBatch batch) {
   std::unique_ptr<google::protobuf::Arena> arena = NewBatchArena();
-  auto* on_arena = google::protobuf::Arena::CreateMessage<v1::EventBatch>(arena.get());
-  on_arena->Swap(&batch);  // a copy across arenas; the hot path parses onto one directly
-  return PrepareBatch(std::move(arena), on_arena);
+  // Moved, not copied: the arena only owns (and deletes) this heap message.
+  auto* owned = new v1::EventBatch(std::move(batch));
+  arena->Own(owned);
+  return PrepareBatch(std::move(arena), owned);
 }
 
 std::vector<LatestOfCheck> LatestPerCheck(absl::Span<const EventStore::BatchToStore> batches) {

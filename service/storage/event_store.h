@@ -74,7 +74,8 @@ std::unique_ptr<google::protobuf::Arena> NewBatchArena();
 
 // Computes facts_json for `batch`, which lives on `arena`.
 PreparedBatch PrepareBatch(std::unique_ptr<google::protobuf::Arena> arena, v1::EventBatch* batch);
-// The same for a batch on the heap (tests, tools): moves it onto an arena of its own.
+// The same for a batch on the heap (tests, tools): an arena of its own takes ownership of
+// it, without a copy.
 PreparedBatch PrepareBatch(v1::EventBatch batch);
 
 class EventStore {
