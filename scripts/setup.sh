@@ -10,6 +10,7 @@ packages=(
   libabsl-dev libyaml-cpp-dev libsqlite3-dev sqlite3 libpq-dev postgresql libssl-dev openssl
   liblz4-dev zlib1g-dev libdpkg-dev rpm libsystemd-dev
   dpkg-dev systemd  # packages: dpkg-shlibdeps; systemd-analyze verify
+  systemd-container  # tests/package: the units run under a booted systemd (nspawn)
   nlohmann-json3-dev libboost-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev lynis g++-mingw-w64-x86-64

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the built Debian packages on this machine and checks what they do: the silent
 # install of candor-agent (CANDOR_ENROLL_TOKEN, CANDOR_SERVER, CANDOR_CA, CANDOR_POLICY_KEYS)
-# against a real candor-server started here on loopback, the files, the units (statically,
-# with systemd-analyze verify: PID 1 is not systemd in CI containers, so no service is
-# started), the enrolled state, remove (state kept) and purge (state gone); and
-# candor-server's files, user and state directory. Cleans up with dpkg --purge.
+# against a real candor-server started here on loopback, the files, the units (with
+# systemd-analyze verify, and running under systemd booted in a container of this machine's
+# own file system, tests/package/booted_systemd.sh: PID 1 is not systemd in CI), the
+# enrolled state, remove (state kept) and purge (state gone); and candor-server's files,
+# user, state directory and unit. Cleans up with dpkg --purge.
 #
 # Needs root and a throwaway Debian 12 machine (CI); refuses to run where Candor is
 # installed already. Usage: tests/package/install_test.sh [BUILD_DIR] (default build/).
@@ -44,7 +45,10 @@ check() { # description, command...
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/candor-pkg-XXXXXX")
 server_pid=""
+# shellcheck source=tests/package/booted_systemd.sh
+source "$root/tests/package/booted_systemd.sh"
 cleanup() {
+  boot_shutdown
   [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   dpkg --purge candor-agent candor-server >/dev/null 2>&1 || true
   rm -rf /var/lib/candor-server
@@ -145,6 +149,87 @@ check "the installed agent delivers with the installed config (--once)" \
 check "systemd is not PID 1 here: nothing was started, and the postinst said so" \
   bash -c "[ -d /run/systemd/system ] || grep -q 'starts at the next boot' '$work/install.out'"
 
+echo "== the agent under a booted systemd (tests/package/booted_systemd.sh)"
+# A signed policy for the agent to get from the server when the service connects.
+sed 's/tenant: acme/tenant: pkgtest/' "$root/config/examples/company-laptop.yaml" \
+  >"$work/policy.yaml"
+ctl policy push "$work/policy.yaml" --tenant pkgtest --key "$work/signing.key" >/dev/null
+device_id=$(grep -o '"device_id": *"[^"]*"' <<<"$devices" | head -1 | sed 's/.*"\([^"]*\)"$/\1/')
+agent_checks() { # the server's latest verdict of each check of the device: "check STATUS"
+  sqlite3 "$work/install/candor.db" "SELECT check_id || ' ' || status FROM check_results
+    WHERE device_id = '$device_id' ORDER BY check_id"
+}
+unsandboxed_checks() { # `candor-agent check` of the policy, in the container, no sandbox
+  inside sh -c 'cat >/run/candor-policy.yaml' <"$work/policy.yaml"
+  inside /usr/bin/candor-agent check --policy /run/candor-policy.yaml --format json |
+    awk '/^      "check": / {c = $2} /^      "status": / && c != "" {print c, $2; c = ""}' |
+    tr -d '",' | sort
+}
+policy_checks=$(/usr/bin/candor-agent check --policy "$work/policy.yaml" --format json |
+  grep -c '^      "check": ')
+all_checks_stored() { (($(agent_checks | wc -l) == policy_checks)); }
+agent_active() { inside systemctl is-active --quiet candor-agent; }
+says_its_status() { [[ $(unit_property candor-agent StatusText) == *policy* ]]; }
+proc_status_has() { inside grep -q "$1" "/proc/$(unit_property candor-agent MainPID)/status"; }
+read_only_but_its_state() { # its / is mounted read-only, /var/lib/candor read-write
+  inside cat "/proc/$(unit_property candor-agent MainPID)/mountinfo" >"$work/mountinfo"
+  awk '$5 == "/" {split($6, o, ","); if (o[1] != "ro") exit 1; seen++} END {exit !seen}' \
+    "$work/mountinfo" &&
+    awk '$5 == "/var/lib/candor" {split($6, o, ","); if (o[1] != "rw") exit 1; seen++}
+      END {exit !seen}' "$work/mountinfo"
+}
+journal_has_levels() {
+  grep -q '^SYSLOG_IDENTIFIER=candor-agent$' "$work/journal" &&
+    grep -q '^PRIORITY=6$' "$work/journal"
+}
+journal_has_no_payload() { ! grep -qF -e '"facts"' -e "$token" "$work/journal"; }
+restarted_once() {
+  [[ $(unit_property candor-agent NRestarts) == 1 ]] && agent_active
+}
+stopped_cleanly() {
+  [[ $(unit_property candor-agent Result) == success &&
+    $(unit_property candor-agent ExecMainStatus) == 0 ]] && ((stop_ms < 15000))
+}
+said_why_it_stopped() {
+  inside journalctl -u candor-agent -o cat --no-pager | grep -q 'received SIGTERM'
+}
+if boot_systemd "$work/boot.log"; then
+  check "started at boot (enabled) and ready (Type=notify: active once it says READY=1)" \
+    wait_until 60 agent_active
+  check "its status line (sd_notify STATUS=)" says_its_status
+  check "in the sandbox it ran the pushed policy and the server stored every check" \
+    wait_until 120 all_checks_stored
+  # Each check's verdict from the service, sandboxed, against `candor-agent check` run as
+  # root without a sandbox on the same (container's) system: a missing capability or a
+  # hidden path would change one.
+  agent_checks | sort >"$work/sandboxed"
+  unsandboxed_checks >"$work/unsandboxed"
+  echo "  verdicts: $(tr '\n' ' ' <"$work/sandboxed")"
+  check "the sandbox changes no check's verdict" diff "$work/unsandboxed" "$work/sandboxed"
+  check "no new privileges" proc_status_has '^NoNewPrivs:[[:space:]]*1$'
+  check "capabilities bounded to CAP_DAC_READ_SEARCH and CAP_NET_ADMIN" \
+    proc_status_has '^CapBnd:[[:space:]]*0000000000001004$'
+  check "ProtectSystem=strict: / read-only to it, /var/lib/candor writable" \
+    read_only_but_its_state
+  inside journalctl -u candor-agent -o export --no-pager >"$work/journal" || true
+  check "its log lines are in the journal with levels" journal_has_levels
+  check "and carry no event payload (facts) or token" journal_has_no_payload
+  inside systemctl kill -s KILL candor-agent
+  check "killed, it is restarted (Restart=on-failure, after RestartSec=10s)" \
+    wait_until 40 restarted_once
+  stop_start=$(date +%s%N)
+  inside systemctl stop candor-agent
+  stop_ms=$((($(date +%s%N) - stop_start) / 1000000))
+  check "systemctl stop: SIGTERM, a clean exit (status 0) in ${stop_ms} ms (< 15 s)" \
+    stopped_cleanly
+  check "and it said why it stopped" said_why_it_stopped
+  boot_shutdown
+else
+  echo "  SKIPPED: systemd cannot be booted in a container on this machine:" >&2
+  sed 's/^/    /' "$work/boot.log" >&2
+  boot_shutdown
+fi
+
 echo "== installing again over an enrolled device keeps its identity"
 before=$(sha256sum /var/lib/candor/identity/device.pem)
 CANDOR_ENROLL_TOKEN=unused CANDOR_SERVER="localhost:$port" CANDOR_CA="$work/install/ca.pem" \
@@ -186,6 +271,43 @@ init_as_candor() {
 }
 check "the documented first step works: candor-server init as candor" init_as_candor
 check "and makes the config the unit runs" test -f /var/lib/candor-server/server.yaml
+
+echo "== candor-server under a booted systemd"
+server_active() { inside systemctl is-active --quiet candor-server; }
+server_port() { # from its journal: "listening on 127.0.0.1:PORT" (the config asks for port 0)
+  inside journalctl -u candor-server -o cat --no-pager | sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' |
+    tail -1
+}
+runs_as_candor_unprivileged() {
+  local pid
+  pid=$(unit_property candor-server MainPID)
+  inside grep -q "^Uid:[[:space:]]*$(id -u candor)[[:space:]]" "/proc/$pid/status" &&
+    inside grep -q '^CapBnd:[[:space:]]*0000000000000000$' "/proc/$pid/status" &&
+    inside grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$pid/status"
+}
+serves_admins() { # candorctl from here, as the admin `init` made, against the unit's server
+  timeout 30 "$ctl_bin" --server "localhost:$(server_port)" \
+    --ca /var/lib/candor-server/ca.pem --cert /var/lib/candor-server/ops.pem \
+    --cert-key /var/lib/candor-server/ops.key tenant create booted >/dev/null
+}
+server_stopped_cleanly() {
+  [[ $(unit_property candor-server Result) == success &&
+    $(unit_property candor-server ExecMainStatus) == 0 ]] && ((stop_ms < 30000))
+}
+if boot_systemd "$work/boot-server.log"; then
+  check "started at boot (enabled) and ready (Type=notify)" wait_until 60 server_active
+  check "as user candor, no capabilities, no new privileges" runs_as_candor_unprivileged
+  check "it serves candorctl over mutual TLS (tenant create)" wait_until 30 serves_admins
+  stop_start=$(date +%s%N)
+  inside systemctl stop candor-server
+  stop_ms=$((($(date +%s%N) - stop_start) / 1000000))
+  check "systemctl stop: a clean exit (status 0) in ${stop_ms} ms (< 30 s)" server_stopped_cleanly
+  boot_shutdown
+else
+  echo "  SKIPPED: systemd cannot be booted in a container on this machine:" >&2
+  sed 's/^/    /' "$work/boot-server.log" >&2
+  boot_shutdown
+fi
 timeout 120 dpkg --purge candor-server >/dev/null
 check "purged: the binaries are gone" test ! -e /usr/bin/candor-server
 check "purged: the server's data stays (the CA, every device's events)" \
