@@ -40,6 +40,7 @@ Cooldowns::TimePoint Cooldowns::Put(const std::string& check, TimePoint now) {
   for (int i = 1; i < entry.repeats && wait < cap; ++i) wait *= 2;
   entry.until = now + std::min(wait, cap);
   Save();
+  if (listener_) listener_(check, entry.until);
   return entry.until;
 }
 
@@ -55,6 +56,13 @@ void Cooldowns::Completed(const std::string& check, TimePoint now) {
   if (it == entries_.end() || it->second.until > now) return;
   entries_.erase(it);
   Save();
+  if (listener_) listener_(check, std::nullopt);
+}
+
+void Cooldowns::Watch(Listener listener) {
+  listener_ = std::move(listener);
+  if (!listener_) return;
+  for (const auto& [check, entry] : entries_) listener_(check, entry.until);
 }
 
 void Cooldowns::Save() const {

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,12 @@ class Cooldowns {
   // A run completed normally after its cool-down: the doubling starts over.
   void Completed(const std::string& check, TimePoint now);
 
+  // Told of each cool-down now held (at once) and of each change from now on: the check
+  // and the end of its cool-down, or nullopt when it has none any more. For the status
+  // the employee and the admin read (StatusBoard).
+  using Listener = std::function<void(const std::string& check, std::optional<TimePoint> until)>;
+  void Watch(Listener listener);
+
   static constexpr const char* kFileName = "checks.cooldown";
 
  private:
@@ -50,6 +57,7 @@ class Cooldowns {
   const std::chrono::seconds base_;
   const std::filesystem::path dir_;
   std::map<std::string, Entry> entries_;
+  Listener listener_;
 };
 
 }  // namespace candor::agent

@@ -25,7 +25,9 @@
 namespace candor::agent {
 namespace {
 
-constexpr size_t kMaxStatusBytes = 1 << 20;
+// The largest status.json the agent writes: kMaxChecks (2,000) checks, each with a reason of
+// up to 1 KiB (what the server accepts) and its other fields, about 2.5 MB.
+constexpr size_t kMaxStatusBytes = 4 << 20;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -266,9 +268,17 @@ int RunStatusCommand(const LocalCommandOptions& options, std::ostream& out, std:
     out << absl::StrFormat("\n%-32s %-26s %s\n", "CHECK", "LAST RUN (UTC)", "STATUS");
     for (const nlohmann::json& check : *checks) {
       if (!check.is_object()) continue;
+      const std::string status = Text(check, "status");
       out << absl::StrFormat("%-32s %-26s %s\n", Text(check, "check"),
                              Text(check, "last_run").empty() ? "not yet" : Text(check, "last_run"),
-                             Text(check, "status"));
+                             status.empty() ? "-" : status);
+      // Why a check is not passing for a reason of the agent's own (stopped, timed out,
+      // crashed), and when a check held back will run again.
+      if (status == "ERROR") out << "    " << Text(check, "reason") << "\n";
+      if (!Text(check, "not_before").empty()) {
+        out << "    held back until " << Text(check, "not_before")
+            << " (cool-down after the watchdog stopped it or the agent died running it)\n";
+      }
     }
   }
   return alive ? 0 : 3;

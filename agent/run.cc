@@ -172,12 +172,16 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
       [&](const config::CheckSpec& check, const collectors::CheckResult& result,
           Clock::TimePoint observed_at, uint64_t policy_version) {
         v1::Event event = BuildCheckEvent(check, result, observed_at, policy_version);
-        board.CheckRan(check.id, event.status(), observed_at);
+        board.CheckRan(check.id, event.status(), event.reason(), observed_at);
         spool_event(std::move(event));
         if (!once) trimmer.Poke();
       },
       std::random_device{}());
   (*guards)->Attach(scheduler);
+  (*guards)->cooldowns().Watch(
+      [&board](const std::string& check, std::optional<Clock::TimePoint> until) {
+        board.CoolingDown(check, until);
+      });
 
   if (!initial->rejected.ok()) {
     LogWarning(absl::StrCat("policy ", config.policy.string(),

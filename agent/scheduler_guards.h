@@ -33,6 +33,7 @@ class SchedulerGuards {
   void CleanExit() { running_->Close(); }
 
   const Watchdog& watchdog() const { return watchdog_; }
+  Cooldowns& cooldowns() { return cooldowns_; }
   uint64_t running_writes() const { return running_->writes(); }
   uint64_t running_write_failures() const { return running_->write_failures(); }
 

@@ -57,7 +57,9 @@ void StatusBoard::PolicyInForce(const config::Policy& policy, bool from_server) 
     policy_since_ms_ = NowMs();
     // Checks the new policy no longer has are not shown as if they still ran.
     std::map<std::string, CheckRun> kept;
+    policy_checks_.clear();
     for (const config::CheckSpec& check : policy.checks) {
+      policy_checks_.insert(check.id);
       if (auto it = checks_.find(check.id); it != checks_.end()) kept.insert(*it);
     }
     checks_ = std::move(kept);
@@ -94,11 +96,25 @@ void StatusBoard::Acked(uint64_t seq) {
   Changed();
 }
 
-void StatusBoard::CheckRan(const std::string& check_id, v1::CheckStatus status,
+void StatusBoard::CheckRan(const std::string& check_id, v1::CheckStatus status, std::string reason,
                            std::chrono::system_clock::time_point observed_at) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    checks_[check_id] = CheckRun{.at_ms = ToMs(observed_at), .status = status};
+    checks_[check_id] =
+        CheckRun{.at_ms = ToMs(observed_at), .status = status, .reason = std::move(reason)};
+  }
+  Changed();
+}
+
+void StatusBoard::CoolingDown(const std::string& check_id,
+                              std::optional<std::chrono::system_clock::time_point> until) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (until) {
+      cooldown_ms_[check_id] = ToMs(*until);
+    } else {
+      cooldown_ms_.erase(check_id);
+    }
   }
   Changed();
 }
@@ -130,11 +146,27 @@ std::string StatusBoard::ToJson() const {
                      {"source", policy_from_server_ ? "server" : "local file"},
                      {"since", TimeOrNull(policy_since_ms_)}};
     doc["last_ack"] = {{"seq", acked_seq_}, {"at", TimeOrNull(acked_at_ms_)}};
+    // Each check of the policy that ran or is held in a cool-down (one left by an earlier
+    // process may hold a check that has not run in this one).
+    const int64_t now_ms = NowMs();
+    std::set<std::string> shown;
+    for (const auto& [id, run] : checks_) shown.insert(id);
+    for (const auto& [id, until] : cooldown_ms_) {
+      if (until > now_ms && policy_checks_.count(id) > 0) shown.insert(id);
+    }
     Json checks = Json::array();
-    for (const auto& [id, run] : checks_) {
-      checks.push_back({{"check", id},
-                        {"last_run", TimeOrNull(run.at_ms)},
-                        {"status", std::string(v1::CheckStatusText(run.status))}});
+    for (const std::string& id : shown) {
+      Json check = {{"check", id}, {"last_run", nullptr}, {"status", nullptr}, {"reason", nullptr}};
+      if (auto run = checks_.find(id); run != checks_.end()) {
+        check["last_run"] = TimeOrNull(run->second.at_ms);
+        check["status"] = std::string(v1::CheckStatusText(run->second.status));
+        check["reason"] = run->second.reason;
+      }
+      auto until = cooldown_ms_.find(id);
+      check["not_before"] = until != cooldown_ms_.end() && until->second > now_ms
+                                ? TimeOrNull(until->second)
+                                : nullptr;
+      checks.push_back(std::move(check));
     }
     doc["checks"] = std::move(checks);
   }

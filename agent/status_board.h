@@ -1,11 +1,11 @@
 #pragma once
 
 // StatusBoard: the running agent's own state, as `candor-agent status` shows it: whether it
-// is connected, how much waits in the spool, the last acknowledgement, the policy in force
-// and the last run of each check. Kept in memory and written to state_dir/public/status.json
-// (0644) by StatusPublisher; it contains nothing the server is not sent (check ids and
-// verdicts, counts, times). Thread-safe: the scheduler, the delivery thread and the event
-// loop all report to it.
+// is connected, how much waits in the spool, the last acknowledgement, the policy in force,
+// the last run of each check and the checks held in a cool-down. Kept in memory and written
+// to state_dir/public/status.json (0644) by StatusPublisher; it contains nothing the server
+// is not sent (check ids, verdicts and reasons, counts, times). Thread-safe: the scheduler,
+// the delivery thread and the event loop all report to it.
 
 #include <chrono>
 #include <cstdint>
@@ -13,6 +13,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -40,8 +42,13 @@ class StatusBoard {
   void Connected();
   void Disconnected(absl::string_view why);
   void Acked(uint64_t seq);
-  void CheckRan(const std::string& check_id, v1::CheckStatus status,
+  // A check's result: its verdict and reason, as the event sent to the server has them.
+  void CheckRan(const std::string& check_id, v1::CheckStatus status, std::string reason,
                 std::chrono::system_clock::time_point observed_at);
+  // The check may not run before `until` (the watchdog stopped it, or the agent died while
+  // it ran: Cooldowns), or, nullopt, it may run again.
+  void CoolingDown(const std::string& check_id,
+                   std::optional<std::chrono::system_clock::time_point> until);
   // The agent is stopping: the status says so, whoever reads it later.
   void Stopping();
 
@@ -52,6 +59,7 @@ class StatusBoard {
   struct CheckRun {
     int64_t at_ms = 0;
     v1::CheckStatus status = v1::CHECK_STATUS_UNSPECIFIED;
+    std::string reason;
   };
   void Changed();
   int64_t NowMs() const;
@@ -74,6 +82,8 @@ class StatusBoard {
   bool policy_from_server_ = false;
   int64_t policy_since_ms_ = 0;
   std::map<std::string, CheckRun> checks_;
+  std::set<std::string> policy_checks_;         // the ids of the policy in force
+  std::map<std::string, int64_t> cooldown_ms_;  // check -> end of its cool-down
 };
 
 // Writes the board's status to state_dir/public/status.json at most once per `delay` after

@@ -180,8 +180,8 @@ TEST_F(TransparencyTest, StatusShowsTheRunningAgentsState) {
   StatusBoard board(**spool, "0.1.0", "candor.example.net:7443", [now] { return now; });
   board.PolicyInForce(Policy(), /*from_server=*/true);
   board.Connected();
-  board.CheckRan("fw", v1::CHECK_STATUS_FAIL, now);
-  board.CheckRan("gone", v1::CHECK_STATUS_PASS, now);
+  board.CheckRan("fw", v1::CHECK_STATUS_FAIL, "no firewall is active", now);
+  board.CheckRan("gone", v1::CHECK_STATUS_PASS, "", now);
   board.PolicyInForce(Policy(), true);  // "gone" is not in the policy any more
   board.Acked(0);
 
@@ -212,6 +212,57 @@ TEST_F(TransparencyTest, StatusShowsTheRunningAgentsState) {
   EXPECT_EQ(doc["alive"], false);
   EXPECT_EQ(doc["policy"]["version"], 4);
   EXPECT_EQ(doc["spool"]["waiting_events"], 1);
+}
+
+TEST_F(TransparencyTest, StatusSaysWhyACheckErredAndUntilWhenItIsHeldBack) {
+  absl::StatusOr<std::unique_ptr<Spool>> spool = Spool::Open(state_dir());
+  ASSERT_TRUE(spool.ok());
+  auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
+  StatusBoard board(**spool, "0.1.0", "localhost:1", [&now] { return now; });
+  config::Policy policy = Policy();
+  policy.checks.resize(3);
+  policy.checks[0].id = "pkgs";
+  policy.checks[1].id = "held";  // held back by a cool-down an earlier process left
+  policy.checks[2].id = "fw";
+  board.PolicyInForce(policy, true);
+  board.CheckRan("fw", v1::CHECK_STATUS_FAIL, "no firewall is active", now);
+  board.CheckRan("pkgs", v1::CHECK_STATUS_ERROR,
+                 "stopped by the agent's watchdog: 300 MiB is over budget (128 MiB)", now);
+  board.CoolingDown("pkgs", now + std::chrono::hours(1));
+  board.CoolingDown("held", now + std::chrono::hours(2));
+  board.CoolingDown("not-in-the-policy", now + std::chrono::hours(2));
+
+  nlohmann::json doc = nlohmann::json::parse(board.ToJson());
+  ASSERT_EQ(doc["checks"].size(), 3u);
+  const nlohmann::json& fw = doc["checks"][0];
+  EXPECT_EQ(fw["check"], "fw");
+  EXPECT_EQ(fw["reason"], "no firewall is active");
+  EXPECT_EQ(fw["not_before"], nullptr);
+  const nlohmann::json& held = doc["checks"][1];
+  EXPECT_EQ(held["check"], "held");
+  EXPECT_EQ(held["last_run"], nullptr);
+  EXPECT_EQ(held["status"], nullptr);
+  EXPECT_EQ(held["not_before"], "2027-01-15T10:00:00.000Z");
+  const nlohmann::json& pkgs = doc["checks"][2];
+  EXPECT_EQ(pkgs["status"], "ERROR");
+  EXPECT_EQ(pkgs["not_before"], "2027-01-15T09:00:00.000Z");
+
+  ASSERT_TRUE(WritePublicFile(state_dir(), "status.json", board.ToJson()).ok());
+  EXPECT_EQ(RunStatusCommand(options_, out_, err_), 0) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("stopped by the agent's watchdog: 300 MiB is over budget"));
+  EXPECT_THAT(out_.str(), HasSubstr("held back until 2027-01-15T09:00:00.000Z"));
+  EXPECT_THAT(out_.str(), HasSubstr("held back until 2027-01-15T10:00:00.000Z"));
+  EXPECT_THAT(out_.str(), Not(HasSubstr("no firewall is active")));  // FAIL: a finding, not ours
+  EXPECT_THAT(out_.str(), Not(HasSubstr("not-in-the-policy")));
+
+  // Once a cool-down is over the check is not shown as held back, whether or not the
+  // Cooldowns said so yet; a cool-down that ended is taken back.
+  now += std::chrono::hours(1);
+  board.CoolingDown("held", std::nullopt);
+  doc = nlohmann::json::parse(board.ToJson());
+  ASSERT_EQ(doc["checks"].size(), 2u);
+  EXPECT_EQ(doc["checks"][1]["check"], "pkgs");
+  EXPECT_EQ(doc["checks"][1]["not_before"], nullptr);
 }
 
 TEST_F(TransparencyTest, StatusOfAnAgentThatDiedSaysSo) {

@@ -167,6 +167,24 @@ TEST(CooldownsTest, ACooldownSurvivesARestart) {
   EXPECT_EQ(after.Put("b", kStart), kStart + hours(4));  // the repeats were kept too
 }
 
+TEST(CooldownsTest, AWatcherHearsOfHeldChecksAtOnceAndOfEachChange) {
+  testing::TempDir dir;
+  { Cooldowns(hours(1), dir.path()).Put("left-by-the-last-process", kStart); }
+  Cooldowns cooldowns(hours(1), dir.path());
+  cooldowns.Load();
+  std::vector<std::pair<std::string, std::optional<TimePoint>>> heard;
+  cooldowns.Watch([&](const std::string& check, std::optional<TimePoint> until) {
+    heard.emplace_back(check, until);
+  });
+  cooldowns.Put("a", kStart);
+  cooldowns.Completed("a", kStart + seconds(10));  // still held: nothing changes
+  cooldowns.Completed("b", kStart + hours(2));     // never held: nothing to say
+  cooldowns.Completed("a", kStart + hours(1));
+  using Heard = std::pair<std::string, std::optional<TimePoint>>;
+  EXPECT_THAT(heard, ElementsAre(Heard{"left-by-the-last-process", kStart + hours(1)},
+                                 Heard{"a", kStart + hours(1)}, Heard{"a", std::nullopt}));
+}
+
 TEST(RunningRecordTest, NamesTheChecksAProcessDiedRunningAndACleanExitClearsThem) {
   testing::TempDir dir;
   const std::filesystem::path file = dir / "checks.running";

@@ -160,5 +160,40 @@ TEST_F(TransparencyE2eTest, StatusFollowsTheRunningAgent) {
   EXPECT_THAT(stopped.out, HasSubstr(": stopped;"));
 }
 
+TEST_F(TransparencyE2eTest, StatusShowsACheckHeldBackAfterTheAgentDiedRunningIt) {
+  ServerUnderTest server(dir_.path(), pki());
+  const auto config = WriteAgentConfig(dir_.path(), pki(), server.port());
+  // What an agent that died (power cut, OOM kill) while "os" ran leaves in state_dir.
+  std::filesystem::create_directories(state_dir());
+  std::filesystem::permissions(state_dir(), std::filesystem::perms::owner_all);
+  WriteFile(state_dir() / "checks.running", "os\n");
+  Process agent({CANDOR_AGENT_BIN, "--config", config.string()});
+  RunResult status;
+  nlohmann::json os;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = Local(config, {"status", "--format", "json"});
+    if (status.exit_code == 0) {
+      const nlohmann::json doc = nlohmann::json::parse(status.out);
+      if (doc["checks"].size() == 1 && doc["checks"][0]["status"] == "ERROR") {
+        os = doc["checks"][0];
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(os.is_object()) << status.out << status.err;
+  EXPECT_EQ(os["check"], "os");
+  EXPECT_THAT(os["reason"].get<std::string>(),
+              HasSubstr("the agent stopped while this check ran; not run again before"));
+  ASSERT_TRUE(os["not_before"].is_string()) << os;
+  // The cool-down (config: limits.cooldown, 1 h by default) is in the future.
+  EXPECT_GT(os["not_before"].get<std::string>(), os["last_run"].get<std::string>());
+
+  const RunResult text = Local(config, {"status"});
+  EXPECT_THAT(text.out, HasSubstr("held back until " + os["not_before"].get<std::string>()));
+  EXPECT_EQ(agent.Stop(SIGTERM, std::chrono::seconds(10)), 0);
+}
+
 }  // namespace
 }  // namespace candor::testing
