@@ -223,6 +223,58 @@ if boot_systemd "$work/boot.log"; then
   check "systemctl stop: SIGTERM, a clean exit (status 0) in ${stop_ms} ms (< 15 s)" \
     stopped_cleanly
   check "and it said why it stopped" said_why_it_stopped
+
+  # The RMM's silent install where systemd runs: a fresh install (the container's own
+  # dpkg database and files; this machine's stay as they are) enrolls and starts at once.
+  inside dpkg --purge candor-agent >/dev/null
+  # Debian's container images forbid starting services at install (policy-rc.d exit 101); a
+  # laptop has no such file. The first install shows what the postinst says then.
+  if inside test -e /usr/sbin/policy-rc.d; then
+    inside sh -c 'cat >/run/candor-agent.deb' <"$agent_deb"
+    inside sh -c 'cat >/run/candor-ca.pem' <"$work/install/ca.pem"
+    token_denied=$(ctl token create --tenant pkgtest --uses 1 --ttl 1h)
+    inside env CANDOR_ENROLL_TOKEN="$token_denied" CANDOR_SERVER="localhost:$port" \
+      CANDOR_CA=/run/candor-ca.pem dpkg -i /run/candor-agent.deb </dev/null \
+      >"$work/denied.out" 2>&1 || { cat "$work/denied.out" >&2; fail "dpkg -i (policy-rc.d)"; }
+    check "where policy-rc.d forbids starting services, the postinst says it did not start" \
+      grep -q 'the service did not start here' "$work/denied.out"
+    inside dpkg --purge candor-agent >/dev/null
+    inside rm -f /usr/sbin/policy-rc.d
+  fi
+  inside sh -c 'cat >/run/candor-agent.deb' <"$agent_deb"
+  inside sh -c 'cat >/run/candor-ca.pem' <"$work/install/ca.pem"
+  token2=$(ctl token create --tenant pkgtest --uses 1 --ttl 1h)
+  inside env CANDOR_ENROLL_TOKEN="$token2" CANDOR_SERVER="localhost:$port" \
+    CANDOR_CA=/run/candor-ca.pem CANDOR_POLICY_KEYS="$pin" dpkg -i /run/candor-agent.deb \
+    </dev/null >"$work/booted-install.out" 2>&1 ||
+    { cat "$work/booted-install.out" >&2; fail "dpkg -i under systemd"; }
+  sed 's/^/  dpkg: /' "$work/booted-install.out"
+  check "the postinst enrolled it and started the service" \
+    grep -q 'enrolled; service started' "$work/booted-install.out"
+  check "active at once, no reboot" agent_active
+  device_id=$(sed -n 's/.*enrolled as device \([^ ]*\) of tenant.*/\1/p' "$work/booted-install.out")
+  check "the new device's results reach the server" wait_until 120 all_checks_stored
+  first_pid=$(unit_property candor-agent MainPID)
+  inside dpkg -i /run/candor-agent.deb </dev/null >"$work/booted-upgrade.out" 2>&1 ||
+    { cat "$work/booted-upgrade.out" >&2; fail "dpkg -i again under systemd"; }
+  restarted_on_upgrade() {
+    agent_active && [[ $(unit_property candor-agent MainPID) != "$first_pid" ]]
+  }
+  check "installing over it restarts the service on the new binary" \
+    wait_until 30 restarted_on_upgrade
+  inside dpkg -r candor-agent >/dev/null
+  not_running() {
+    ! agent_active && ! inside pgrep -x candor-agent >/dev/null
+  }
+  not_enabled() {
+    inside test ! -e /etc/systemd/system/multi-user.target.wants/candor-agent.service &&
+      [[ $(unit_property candor-agent LoadState) == not-found ]]
+  }
+  check "dpkg -r stops the running service" not_running
+  check "and disables it; the unit is gone" not_enabled
+  check "and keeps its state" inside test -s /var/lib/candor/identity/device.pem
+  inside dpkg --purge candor-agent >/dev/null
+  check "dpkg --purge removes the state" inside test ! -e /var/lib/candor
   boot_shutdown
 else
   echo "  SKIPPED: systemd cannot be booted in a container on this machine:" >&2
