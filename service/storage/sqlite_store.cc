@@ -107,6 +107,34 @@ INSERT INTO check_results
   FROM events WHERE collector != 'agent' GROUP BY tenant, device_id, check_id;
 CREATE INDEX events_by_received ON events (received_at_ms);
 )sql",
+    // 5: events in a rowid table, in the order received, with (device, seq) unique in an
+    // index of its own. A row is 300 to 500 bytes (the facts), too large for a WITHOUT ROWID
+    // B-tree, which split pages all over the tree for every device's inserts; a rowid table
+    // appends. 1.19x the events stored per second on the write path (docs/benchmarks.md).
+    R"sql(
+CREATE TABLE events_v5 (
+  device_id      TEXT    NOT NULL,
+  seq            INTEGER NOT NULL,
+  tenant         TEXT    NOT NULL,
+  collector      TEXT    NOT NULL,
+  check_id       TEXT    NOT NULL,
+  status         TEXT    NOT NULL,
+  reason         TEXT    NOT NULL,
+  facts          TEXT    NOT NULL,
+  observed_at_ms INTEGER NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  policy_version INTEGER NOT NULL
+);
+INSERT INTO events_v5 (device_id, seq, tenant, collector, check_id, status, reason, facts,
+                       observed_at_ms, received_at_ms, policy_version)
+  SELECT device_id, seq, tenant, collector, check_id, status, reason, facts, observed_at_ms,
+         received_at_ms, policy_version
+  FROM events ORDER BY received_at_ms, device_id, seq;
+DROP TABLE events;
+ALTER TABLE events_v5 RENAME TO events;
+CREATE UNIQUE INDEX events_by_device ON events (device_id, seq);
+CREATE INDEX events_by_received ON events (received_at_ms);
+)sql",
 };
 
 }  // namespace
@@ -180,6 +208,7 @@ absl::Status SqliteStore::Migrate() {
   if (!version.status().ok()) return version.status();
   if (sqlite3_step(version.get()) != SQLITE_ROW) return SqliteError(db_, SQLITE_ERROR, "version");
   const int64_t applied = version.Int(0);
+  sqlite3_reset(version.get());  // no read in progress: a migration may drop a table
   const int64_t known = static_cast<int64_t>(std::size(kMigrations));
   if (applied > known) {
     return absl::FailedPreconditionError(absl::StrCat("database schema version ", applied,

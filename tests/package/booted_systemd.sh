@@ -31,9 +31,19 @@ boot_systemd() {
   mount --bind / "$boot_root" || return 1
   # No machined or system bus on a machine without systemd: --register=no --keep-unit.
   # CAP_NET_ADMIN, which nspawn withholds by default, as a real machine's root has it: the
-  # agent's unit keeps it for `nft list ruleset`.
+  # agent's unit keeps it for `nft list ruleset`. As the container shares this machine's
+  # network, nothing in it may configure the network or the clock: those of this machine's
+  # units are masked (systemd takes its argv as the kernel command line in a container), and
+  # so are the apt timers.
+  local masks=() unit
+  for unit in networking.service systemd-networkd.service NetworkManager.service \
+    dhcpcd.service wpa_supplicant.service systemd-timesyncd.service chrony.service \
+    ntpsec.service apt-daily.timer apt-daily-upgrade.timer; do
+    masks+=("systemd.mask=$unit")
+  done
   systemd-nspawn --quiet -D "$boot_root" --volatile=overlay --register=no --keep-unit \
-    --capability=CAP_NET_ADMIN -M candor-pkgtest --console=read-only --boot >"$log" 2>&1 &
+    --capability=CAP_NET_ADMIN -M candor-pkgtest --console=read-only --boot "${masks[@]}" \
+    >"$log" 2>&1 &
   boot_nspawn=$!
   for ((try = 0; try < 300; try++)); do
     boot_pid1=$(pgrep -P "$boot_nspawn" -x systemd | head -1) || true
@@ -46,7 +56,13 @@ boot_systemd() {
   # (its PostgreSQL cluster, say): either way the boot is over.
   for ((try = 0; try < 60; try++)); do
     state=$(inside systemctl is-system-running 2>/dev/null) || true
-    [[ $state == running || $state == degraded ]] && return 0
+    if [[ $state == running || $state == degraded ]]; then
+      # The masks took (else the container could reconfigure this machine's network).
+      state=$(inside systemctl show -p LoadState --value systemd-timesyncd.service) || true
+      [[ $state == masked ]] && return 0
+      echo "systemd in the container did not take the masks (timesyncd is $state)" >>"$log"
+      return 1
+    fi
     sleep 1
   done
   echo "systemd did not finish booting: $state" >>"$log"

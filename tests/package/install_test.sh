@@ -227,12 +227,12 @@ if boot_systemd "$work/boot.log"; then
   # The RMM's silent install where systemd runs: a fresh install (the container's own
   # dpkg database and files; this machine's stay as they are) enrolls and starts at once.
   inside dpkg --purge candor-agent >/dev/null
+  inside sh -c 'cat >/run/candor-agent.deb' <"$agent_deb"
+  inside sh -c 'cat >/run/candor-ca.pem' <"$work/install/ca.pem"
   # Debian's container images forbid starting services at install (policy-rc.d exit 101); a
   # laptop has no such file. The first install shows what the postinst says then.
   if inside test -e /usr/sbin/policy-rc.d; then
-    inside sh -c 'cat >/run/candor-agent.deb' <"$agent_deb"
-    inside sh -c 'cat >/run/candor-ca.pem' <"$work/install/ca.pem"
-    token_denied=$(ctl token create --tenant pkgtest --uses 1 --ttl 1h)
+    token_denied=$(ctl token create --tenant pkgtest --uses 1 --ttl 1h 2>/dev/null)
     inside env CANDOR_ENROLL_TOKEN="$token_denied" CANDOR_SERVER="localhost:$port" \
       CANDOR_CA=/run/candor-ca.pem dpkg -i /run/candor-agent.deb </dev/null \
       >"$work/denied.out" 2>&1 || { cat "$work/denied.out" >&2; fail "dpkg -i (policy-rc.d)"; }
@@ -241,9 +241,7 @@ if boot_systemd "$work/boot.log"; then
     inside dpkg --purge candor-agent >/dev/null
     inside rm -f /usr/sbin/policy-rc.d
   fi
-  inside sh -c 'cat >/run/candor-agent.deb' <"$agent_deb"
-  inside sh -c 'cat >/run/candor-ca.pem' <"$work/install/ca.pem"
-  token2=$(ctl token create --tenant pkgtest --uses 1 --ttl 1h)
+  token2=$(ctl token create --tenant pkgtest --uses 1 --ttl 1h 2>/dev/null)
   inside env CANDOR_ENROLL_TOKEN="$token2" CANDOR_SERVER="localhost:$port" \
     CANDOR_CA=/run/candor-ca.pem CANDOR_POLICY_KEYS="$pin" dpkg -i /run/candor-agent.deb \
     </dev/null >"$work/booted-install.out" 2>&1 ||
@@ -253,6 +251,7 @@ if boot_systemd "$work/boot.log"; then
     grep -q 'enrolled; service started' "$work/booted-install.out"
   check "active at once, no reboot" agent_active
   device_id=$(sed -n 's/.*enrolled as device \([^ ]*\) of tenant.*/\1/p' "$work/booted-install.out")
+  check "the postinst named the new device" test -n "$device_id"
   check "the new device's results reach the server" wait_until 120 all_checks_stored
   first_pid=$(unit_property candor-agent MainPID)
   inside dpkg -i /run/candor-agent.deb </dev/null >"$work/booted-upgrade.out" 2>&1 ||

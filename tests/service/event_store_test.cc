@@ -16,9 +16,11 @@
 namespace candor::service {
 namespace {
 
+using ::testing::AllOf;
 using testing::Backend;
 using ::testing::HasSubstr;
 using testing::MakeBatch;
+using ::testing::Not;
 using testing::TestBackend;
 
 const DeviceIdentity kDevice{"acme", "dev-1"};
@@ -294,6 +296,71 @@ TEST_F(SqliteStoreTest, UpgradingKeepsEventsAndDerivesLatestResults) {
   EXPECT_EQ(latest[0].observed_at_ms, (1'790'000'000 + 3) * 1000LL);
   EXPECT_EQ(latest[0].severity, 0);  // not known for events stored before
   EXPECT_EQ(All(**upgraded).size(), 3u);
+}
+
+TEST_F(SqliteStoreTest, UpgradingMovesEventsIntoARowidTableAndKeepsEveryOne) {
+  const std::filesystem::path file = dir_ / "events.db";
+  ASSERT_TRUE(SqliteStore::Open(file, {}).ok());
+  // Back to schema 4, whose events table was WITHOUT ROWID, with three events in it.
+  sqlite3* db = nullptr;
+  sqlite3_open(file.c_str(), &db);
+  ASSERT_EQ(sqlite3_exec(db, R"sql(
+DROP TABLE events;
+CREATE TABLE events (
+  device_id TEXT NOT NULL, seq INTEGER NOT NULL, tenant TEXT NOT NULL, collector TEXT NOT NULL,
+  check_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, facts TEXT NOT NULL,
+  observed_at_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
+  policy_version INTEGER NOT NULL, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;
+CREATE INDEX events_by_received ON events (received_at_ms);
+INSERT INTO events VALUES
+  ('dev-1', 2, 'acme', 'os_info', 'os', 'FAIL', 'old', '{"a":1}', 1000, 5000, 2),
+  ('dev-1', 1, 'acme', 'os_info', 'os', 'PASS', 'older', '{}', 900, 4000, 2),
+  ('dev-0', 7, 'acme', 'firewall', 'fw', 'ERROR', 'x', '{"b":"c"}', 800, 4500, 1);
+PRAGMA user_version = 4;
+)sql",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  auto upgraded = SqliteStore::Open(file, {});
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status();
+  const std::vector<StoredEvent> events = All(**upgraded);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].device_id, "dev-0");
+  EXPECT_EQ(events[0].seq, 7u);
+  EXPECT_EQ(events[0].status, "ERROR");
+  EXPECT_EQ(events[0].facts_json, R"({"b":"c"})");
+  EXPECT_EQ(events[0].policy_version, 1u);
+  EXPECT_EQ(events[2].reason, "old");
+  EXPECT_EQ(events[2].observed_at_ms, 1000);
+  EXPECT_EQ(events[2].received_at_ms, 5000);
+  EXPECT_EQ(*(*upgraded)->HighestSeq(kDevice), 2u);
+  // (device, seq) is still unique: a batch sent again stores only what is new.
+  ASSERT_TRUE((*upgraded)->StoreBatch(kDevice, MakeBatch(2, 3), kNow).ok());
+  EXPECT_EQ(All(**upgraded).size(), 4u);
+  EXPECT_EQ(*(*upgraded)->HighestSeq(kDevice), 3u);
+  upgraded->reset();
+
+  sqlite3_open(file.c_str(), &db);
+  auto one_text = [&](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    std::string text;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    return text;
+  };
+  EXPECT_THAT(one_text("SELECT sql FROM sqlite_master WHERE name = 'events'"),
+              Not(HasSubstr("WITHOUT ROWID")));
+  EXPECT_THAT(one_text("SELECT group_concat(name) FROM sqlite_master WHERE tbl_name = 'events' "
+                       "AND type = 'index'"),
+              AllOf(HasSubstr("events_by_device"), HasSubstr("events_by_received")));
+  EXPECT_EQ(one_text("PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(one_text("PRAGMA user_version"), "5");
+  sqlite3_close(db);
 }
 
 TEST(SqliteStoreOpenTest, UnwritableLocationIsAClearError) {
