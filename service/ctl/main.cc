@@ -2,6 +2,7 @@
 // admin certificate (role and tenant in its URI SAN); also checks policy files offline with
 // the agent's own loader.
 
+#include <algorithm>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
@@ -293,7 +294,9 @@ int ReportDevice(candor::v1::AdminService::Stub& stub, const std::string& device
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+  // Anywhere, as candor-agent and candor-server take it: `candorctl policy push --help`.
+  if (std::any_of(args.begin(), args.end(),
+                  [](const std::string& a) { return a == "--help" || a == "-h"; })) {
     std::cout << kUsage;
     return 0;
   }

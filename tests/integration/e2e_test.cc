@@ -337,6 +337,16 @@ TEST_F(EndToEndTest, CommandLineHelpAndPolicyChecks) {
     EXPECT_EQ(help.exit_code, 0) << bin;
     EXPECT_THAT(help.out, HasSubstr("Usage:")) << bin;
   }
+  // After a command too, as people type it.
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{CANDOR_AGENT_BIN, "enroll", "--help"},
+        {CANDOR_SERVER_BIN, "init", "--help"},
+        {CANDOR_CTL_BIN, "policy", "push", "--help"},
+        {CANDOR_CTL_BIN, "report", "compliance", "-h"}}) {
+    const RunResult help = candor::testing::Run(argv);
+    EXPECT_EQ(help.exit_code, 0) << argv[0] << " " << argv[1];
+    EXPECT_THAT(help.out, HasSubstr("Usage:")) << argv[0] << " " << argv[1];
+  }
   WriteFile(dir_ / "bad.yaml", "apiVersion: candor/v1\nkind: Policy\n");
   const RunResult lint =
       candor::testing::Run({CANDOR_CTL_BIN, "policy", "lint", (dir_ / "bad.yaml").string()});
