@@ -52,7 +52,13 @@ port=${line##*:}
 "$build/scripts/bench/bench_fleet" "$work/install" "localhost:$port" "$server_pid" \
   "$agents" "$batches" "$events"
 
-stored=$(sqlite3 "$work/install/candor.db" 'SELECT count(*) FROM events')
+# Schema 6 keeps a batch per row; a server before it (compared side by side), an event.
+if [[ -n $(sqlite3 "$work/install/candor.db" \
+  "SELECT name FROM sqlite_master WHERE name = 'event_batches'") ]]; then
+  stored=$(sqlite3 "$work/install/candor.db" 'SELECT SUM(event_count) FROM event_batches')
+else
+  stored=$(sqlite3 "$work/install/candor.db" 'SELECT count(*) FROM events')
+fi
 expected=$((agents * batches * events))
 echo "events in the server's database: $stored (expected $expected)"
 if ((stored != expected)); then

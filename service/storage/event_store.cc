@@ -36,8 +36,14 @@ PreparedBatch PrepareBatch(v1::EventBatch batch) {
 }
 
 std::vector<LatestOfCheck> LatestPerCheck(absl::Span<const EventStore::BatchToStore> batches) {
+  size_t events = 0;
+  for (const EventStore::BatchToStore& item : batches) {
+    events += static_cast<size_t>(item.prepared->batch->events_size());
+  }
   std::vector<LatestOfCheck> latest;
+  latest.reserve(events);
   absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, size_t> index;
+  index.reserve(events);  // one allocation, not a rehash every doubling
   for (const EventStore::BatchToStore& item : batches) {
     for (const v1::Event& event : item.prepared->batch->events()) {
       if (event.collector() == "agent") continue;

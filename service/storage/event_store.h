@@ -84,9 +84,11 @@ class EventStore {
 
   virtual ~EventStore() = default;
 
-  // Stores every event of a validated batch for `device`. Events already stored under the
-  // same (device, seq) are kept as first stored. Returns batch.last_seq once the
-  // transaction is durably committed; on error nothing of the batch is stored.
+  // Stores every event of a validated batch for `device`. An event whose seq is already
+  // stored for the device is kept as first stored; SQLite skips every event at or below the
+  // device's highest stored seq (an agent sends in seq order, and after a reconnect again
+  // from its last ack). Returns batch.last_seq once the transaction is durably committed;
+  // on error nothing of the batch is stored.
   virtual absl::StatusOr<uint64_t> StoreBatch(const DeviceIdentity& device,
                                               const PreparedBatch& prepared,
                                               Clock::time_point received_at) = 0;

@@ -44,6 +44,17 @@ class Statement {
   void BindBlob(int index, absl::string_view bytes) {
     sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
   }
+  // For bytes that stay unchanged until the statement is stepped: no copy.
+  void BindStaticBlob(int index, absl::string_view bytes) {
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+  }
+  // The column's bytes, valid until the next step or reset.
+  absl::string_view BlobView(int column) {
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    return bytes
+               ? absl::string_view(bytes, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+               : absl::string_view();
+  }
   std::string Blob(int column) {
     const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
     return bytes ? std::string(bytes, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))

@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
 
+#include "candor/storage/v1/stored_events.pb.h"
 #include "service/storage/storage.h"
 
 struct sqlite3;
@@ -78,14 +80,28 @@ class SqliteStore final : public Storage {
   absl::Status RunStep(Statement& statement, absl::string_view what);
   explicit SqliteStore(sqlite3* db);
   absl::Status Migrate();
+  absl::StatusOr<int64_t> SchemaVersion();
+  // A read-only store cannot migrate: its schema must be this server's.
+  absl::Status CheckReadableSchema();
+  static absl::Status NewerSchemaError(int64_t applied);
+  // Visits the events of each row `select` returns: (tenant, device_id, received_at_ms,
+  // events).
   absl::Status VisitEvents(Statement& select, const std::function<void(const StoredEvent&)>& visit);
+  // Inside a transaction: stores the events of `prepared` past the device's highest
+  // stored seq as one row.
+  absl::Status InsertBatch(const DeviceIdentity& device, const PreparedBatch& prepared,
+                           int64_t received_ms);
+  absl::StatusOr<uint64_t> HighestSeqLocked(const std::string& device_id);
   // Records the newest event of each (device, check) in `batches` as its latest result.
   absl::Status UpsertLatest(absl::Span<const BatchToStore> batches, int64_t received_ms);
 
   std::mutex mu_;
   sqlite3* db_;
   std::unique_ptr<Statement> insert_;  // prepared once, reused for every batch
+  std::unique_ptr<Statement> highest_;
   std::unique_ptr<Statement> upsert_;
+  storage::v1::StoredEvents scratch_;  // a batch's events as a row stores them
+  std::string encoded_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // writable stores only
 };
 

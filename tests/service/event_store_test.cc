@@ -37,7 +37,8 @@ int64_t CountFromOutside(const std::filesystem::path& path) {
   sqlite3* db = nullptr;
   sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM events", -1, &stmt, nullptr);
+  sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(event_count), 0) FROM event_batches", -1, &stmt,
+                     nullptr);
   int64_t count = -1;
   if (sqlite3_step(stmt) == SQLITE_ROW) count = sqlite3_column_int64(stmt, 0);
   sqlite3_finalize(stmt);
@@ -247,7 +248,8 @@ TEST_P(EventStoreTest, ExportSinceGivesEventsInTheOrderReceived) {
 TEST_P(EventStoreTest, RetentionDeletesOldEventsButEachDevicesNewest) {
   const DeviceIdentity quiet{"acme", "dev-quiet"};
   ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
-  ASSERT_TRUE(store_->StoreBatch(quiet, MakeBatch(1, 2), kNow).ok());
+  ASSERT_TRUE(store_->StoreBatch(quiet, MakeBatch(1, 1), kNow).ok());
+  ASSERT_TRUE(store_->StoreBatch(quiet, MakeBatch(2, 2), kNow).ok());
   ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(4, 5), kNow + std::chrono::hours(48)).ok());
   absl::StatusOr<uint64_t> deleted = store_->PruneEvents(UnixMillis(kNow + std::chrono::hours(24)));
   ASSERT_TRUE(deleted.ok()) << deleted.status();
@@ -271,20 +273,53 @@ TEST_P(EventStoreTest, RetentionDeletesOldEventsButEachDevicesNewest) {
             (std::vector<std::pair<std::string, uint64_t>>{{"dev-1", 5}, {"dev-quiet", 2}}));
 }
 
-TEST_F(SqliteStoreTest, UpgradingKeepsEventsAndDerivesLatestResults) {
-  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
-  ASSERT_TRUE(store_->RecordContact(kDevice.device_id, "acme", 1, "0.8", 3).ok());
-  store_.reset();
-  // Back to schema 3, as a server before reports left it.
+// One text value through a connection of its own ("" when there is none).
+std::string OneText(const std::filesystem::path& file, const char* sql) {
   sqlite3* db = nullptr;
-  sqlite3_open((dir_ / "events.db").c_str(), &db);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "DROP TABLE check_results; DROP INDEX events_by_received; "
-                         "PRAGMA user_version = 3",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  std::string text;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+    text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
   sqlite3_close(db);
-  auto upgraded = SqliteStore::Open(dir_ / "events.db", {});
+  return text;
+}
+
+// Runs `sql` on the database, as an older server would have left it.
+void ExecOutside(const std::filesystem::path& file, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// The events table of schema 1 (one row per event, WITHOUT ROWID), in place of today's.
+constexpr const char* kSchema1Events = R"sql(
+DROP TABLE event_batches;
+CREATE TABLE events (
+  device_id TEXT NOT NULL, seq INTEGER NOT NULL, tenant TEXT NOT NULL, collector TEXT NOT NULL,
+  check_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, facts TEXT NOT NULL,
+  observed_at_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
+  policy_version INTEGER NOT NULL, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;
+)sql";
+
+TEST_F(SqliteStoreTest, UpgradingKeepsEventsAndDerivesLatestResults) {
+  store_.reset();
+  const std::filesystem::path file = dir_ / "events.db";
+  // Back to schema 3, as a server before reports left it, with three events of one check.
+  ExecOutside(file, kSchema1Events);
+  ExecOutside(file, R"sql(
+DROP TABLE check_results;
+INSERT INTO events VALUES
+  ('dev-1', 1, 'acme', 'os_info', 'os', 'PASS', 'a', '{}', 1790000001000, 1800000000000, 3),
+  ('dev-1', 2, 'acme', 'os_info', 'os', 'PASS', 'b', '{}', 1790000002000, 1800000000000, 3),
+  ('dev-1', 3, 'acme', 'os_info', 'os', 'FAIL', 'c', '{}', 1790000003000, 1800000000000, 3);
+PRAGMA user_version = 3;
+)sql");
+  auto upgraded = SqliteStore::Open(file, {});
   ASSERT_TRUE(upgraded.ok()) << upgraded.status();
   std::vector<LatestResult> latest;
   ASSERT_TRUE((*upgraded)
@@ -293,74 +328,134 @@ TEST_F(SqliteStoreTest, UpgradingKeepsEventsAndDerivesLatestResults) {
                   .ok());
   ASSERT_EQ(latest.size(), 1u);  // one check, "os", its newest event
   EXPECT_EQ(latest[0].check_id, "os");
+  EXPECT_EQ(latest[0].status, "FAIL");
   EXPECT_EQ(latest[0].observed_at_ms, (1'790'000'000 + 3) * 1000LL);
   EXPECT_EQ(latest[0].severity, 0);  // not known for events stored before
   EXPECT_EQ(All(**upgraded).size(), 3u);
+  EXPECT_EQ(OneText(file, "PRAGMA user_version"), "6");
 }
 
-TEST_F(SqliteStoreTest, UpgradingMovesEventsIntoARowidTableAndKeepsEveryOne) {
+// Schema 4 (one row per event, WITHOUT ROWID) through 5 (a rowid table) to 6 (a row per
+// batch): every event kept with every field, a device's events received together in one
+// row, and (device, seq) still stored once.
+TEST_F(SqliteStoreTest, UpgradingPutsEachDevicesEventsReceivedTogetherInOneRow) {
+  store_.reset();
   const std::filesystem::path file = dir_ / "events.db";
-  ASSERT_TRUE(SqliteStore::Open(file, {}).ok());
-  // Back to schema 4, whose events table was WITHOUT ROWID, with three events in it.
-  sqlite3* db = nullptr;
-  sqlite3_open(file.c_str(), &db);
-  ASSERT_EQ(sqlite3_exec(db, R"sql(
-DROP TABLE events;
-CREATE TABLE events (
-  device_id TEXT NOT NULL, seq INTEGER NOT NULL, tenant TEXT NOT NULL, collector TEXT NOT NULL,
-  check_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, facts TEXT NOT NULL,
-  observed_at_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
-  policy_version INTEGER NOT NULL, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;
+  ExecOutside(file, kSchema1Events);
+  ExecOutside(file, R"sql(
 CREATE INDEX events_by_received ON events (received_at_ms);
 INSERT INTO events VALUES
   ('dev-1', 2, 'acme', 'os_info', 'os', 'FAIL', 'old', '{"a":1}', 1000, 5000, 2),
-  ('dev-1', 1, 'acme', 'os_info', 'os', 'PASS', 'older', '{}', 900, 4000, 2),
+  ('dev-1', 1, 'acme', 'os_info', 'os', 'PASS', 'older', '{}', 900, 5000, 2),
+  ('dev-1', 5, 'acme', 'firewall', 'fw', 'PASS', '', '{}', 1100, 6000, 2),
+  ('dev-1', 4, 'acme', 'os_info', 'os', 'PASS', 'filled in later', '{}', 1050, 7000, 2),
   ('dev-0', 7, 'acme', 'firewall', 'fw', 'ERROR', 'x', '{"b":"c"}', 800, 4500, 1);
 PRAGMA user_version = 4;
-)sql",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
+)sql");
 
   auto upgraded = SqliteStore::Open(file, {});
   ASSERT_TRUE(upgraded.ok()) << upgraded.status();
   const std::vector<StoredEvent> events = All(**upgraded);
-  ASSERT_EQ(events.size(), 3u);
+  ASSERT_EQ(events.size(), 5u);
   EXPECT_EQ(events[0].device_id, "dev-0");
   EXPECT_EQ(events[0].seq, 7u);
+  EXPECT_EQ(events[0].collector, "firewall");
+  EXPECT_EQ(events[0].check_id, "fw");
   EXPECT_EQ(events[0].status, "ERROR");
+  EXPECT_EQ(events[0].reason, "x");
   EXPECT_EQ(events[0].facts_json, R"({"b":"c"})");
+  EXPECT_EQ(events[0].observed_at_ms, 800);
+  EXPECT_EQ(events[0].received_at_ms, 4500);
   EXPECT_EQ(events[0].policy_version, 1u);
+  std::vector<std::pair<uint64_t, int64_t>> dev1;  // seq, received_at_ms
+  for (size_t i = 1; i < events.size(); ++i) {
+    dev1.emplace_back(events[i].seq, events[i].received_at_ms);
+  }
+  EXPECT_EQ(dev1, (std::vector<std::pair<uint64_t, int64_t>>{
+                      {1, 5000}, {2, 5000}, {4, 7000}, {5, 6000}}));
   EXPECT_EQ(events[2].reason, "old");
-  EXPECT_EQ(events[2].observed_at_ms, 1000);
-  EXPECT_EQ(events[2].received_at_ms, 5000);
-  EXPECT_EQ(*(*upgraded)->HighestSeq(kDevice), 2u);
-  // (device, seq) is still unique: a batch sent again stores only what is new.
-  ASSERT_TRUE((*upgraded)->StoreBatch(kDevice, MakeBatch(2, 3), kNow).ok());
-  EXPECT_EQ(All(**upgraded).size(), 4u);
-  EXPECT_EQ(*(*upgraded)->HighestSeq(kDevice), 3u);
+  EXPECT_EQ(*(*upgraded)->HighestSeq(kDevice), 5u);
+  // dev-0's event, dev-1's 1..2, 4 and 5: four rows, in the order of seq within a device.
+  EXPECT_EQ(OneText(file,
+                    "SELECT group_concat(device_id || ':' || first_seq || '-' || last_seq, "
+                    "' ') FROM (SELECT * FROM event_batches ORDER BY device_id, last_seq)"),
+            "dev-0:7-7 dev-1:1-2 dev-1:4-4 dev-1:5-5");
+  // A batch sent again stores only what is new.
+  ASSERT_TRUE((*upgraded)->StoreBatch(kDevice, MakeBatch(5, 6), kNow).ok());
+  EXPECT_EQ(All(**upgraded).size(), 6u);
+  EXPECT_EQ(*(*upgraded)->HighestSeq(kDevice), 6u);
   upgraded->reset();
 
-  sqlite3_open(file.c_str(), &db);
-  auto one_text = [&](const char* sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string text;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return text;
-  };
-  EXPECT_THAT(one_text("SELECT sql FROM sqlite_master WHERE name = 'events'"),
-              Not(HasSubstr("WITHOUT ROWID")));
-  EXPECT_THAT(one_text("SELECT group_concat(name) FROM sqlite_master WHERE tbl_name = 'events' "
-                       "AND type = 'index'"),
-              AllOf(HasSubstr("events_by_device"), HasSubstr("events_by_received")));
-  EXPECT_EQ(one_text("PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(one_text("PRAGMA user_version"), "5");
-  sqlite3_close(db);
+  EXPECT_EQ(OneText(file, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), "0");
+  EXPECT_THAT(OneText(file,
+                      "SELECT group_concat(name) FROM sqlite_master WHERE "
+                      "tbl_name = 'event_batches' AND type = 'index'"),
+              AllOf(HasSubstr("event_batches_by_device"), HasSubstr("event_batches_by_received")));
+  EXPECT_EQ(OneText(file, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(OneText(file, "PRAGMA user_version"), "6");
+}
+
+// A failed migration leaves the database as it was: the server says which step failed and
+// a later server can try again.
+TEST_F(SqliteStoreTest, AFailedUpgradeChangesNothing) {
+  store_.reset();
+  const std::filesystem::path file = dir_ / "events.db";
+  ExecOutside(file, kSchema1Events);
+  // A row schema 5's unique index refuses: (device, seq) twice is impossible in schema 4,
+  // so the table is made without its key here to provoke the failure.
+  ExecOutside(file, R"sql(
+DROP TABLE events;
+CREATE TABLE events (device_id, seq, tenant, collector, check_id, status, reason, facts,
+                     observed_at_ms, received_at_ms, policy_version);
+INSERT INTO events VALUES ('dev-1', 1, 'acme', 'c', 'k', 'PASS', '', '{}', 1, 2, 3),
+                          ('dev-1', 1, 'acme', 'c', 'k', 'PASS', '', '{}', 1, 2, 3);
+PRAGMA user_version = 4;
+)sql");
+  auto store = SqliteStore::Open(file, {});
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("schema migration 5"));
+  EXPECT_EQ(OneText(file, "PRAGMA user_version"), "4");
+  EXPECT_EQ(OneText(file, "SELECT count(*) FROM events"), "2");
+}
+
+// Export opens the database read-only and cannot migrate it: a database an older server left
+// is a clear error saying what to do, not "no such table".
+TEST_F(SqliteStoreTest, AReadOnlyOpenOfAnOlderSchemaSaysToStartTheServerFirst) {
+  store_.reset();
+  const std::filesystem::path file = dir_ / "events.db";
+  ExecOutside(file, kSchema1Events);
+  ExecOutside(file, "PRAGMA user_version = 5");
+  auto store = SqliteStore::Open(file, {.read_only = true});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(store.status().message()),
+              AllOf(HasSubstr("schema version 5 is older"), HasSubstr("start the server once")));
+  EXPECT_EQ(OneText(file, "PRAGMA user_version"), "5");
+}
+
+// SQLite keeps a device's events one row per batch, from past the highest seq it stored:
+// an agent resends from its last ack, so what is at or below that is stored already.
+TEST_F(SqliteStoreTest, StoresABatchFromPastTheDevicesHighestSeqAsOneRow) {
+  const std::filesystem::path file = dir_ / "events.db";
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
+  EXPECT_EQ(*store_->StoreBatch(kDevice, MakeBatch(2, 6), kNow), 6u);
+  EXPECT_EQ(*store_->StoreBatch(kDevice, MakeBatch(1, 6), kNow), 6u);  // nothing new
+  EXPECT_EQ(OneText(file,
+                    "SELECT group_concat(first_seq || '-' || last_seq || ':' || "
+                    "event_count, ' ') FROM event_batches"),
+            "1-3:3 4-6:3");
+  std::vector<uint64_t> seqs;
+  for (const StoredEvent& e : All(*store_)) seqs.push_back(e.seq);
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6}));
+}
+
+// A row that does not decode is a clear error naming the device, not a crash or a silent gap.
+TEST_F(SqliteStoreTest, AnUnreadableRowIsAClearError) {
+  ASSERT_TRUE(store_->StoreBatch(kDevice, MakeBatch(1, 3), kNow).ok());
+  ExecOutside(dir_ / "events.db", "UPDATE event_batches SET events = x'ffffffff'");
+  const absl::Status status = store_->ForEachEvent([](const StoredEvent&) {});
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("dev-1"));
 }
 
 TEST(SqliteStoreOpenTest, UnwritableLocationIsAClearError) {

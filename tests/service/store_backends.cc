@@ -89,7 +89,8 @@ int64_t TestBackend::CountEventsOutside() const {
   sqlite3* db = nullptr;
   sqlite3_open_v2(location_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM events", -1, &stmt, nullptr);
+  sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(event_count), 0) FROM event_batches", -1, &stmt,
+                     nullptr);
   int64_t count = -1;
   if (sqlite3_step(stmt) == SQLITE_ROW) count = sqlite3_column_int64(stmt, 0);
   sqlite3_finalize(stmt);

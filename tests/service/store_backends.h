@@ -41,7 +41,7 @@ class TestBackend {
   const std::string& location() const { return location_; }
   // Runs SQL on a connection of its own (PostgreSQL only): what another process would do.
   absl::Status ExecOutside(const std::string& sql) const;
-  // SELECT COUNT(*) FROM events, through a connection of its own; -1 on error.
+  // How many events are stored, through a connection of its own; -1 on error.
   int64_t CountEventsOutside() const;
 
  private:
