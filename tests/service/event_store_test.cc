@@ -306,12 +306,19 @@ CREATE TABLE events (
   policy_version INTEGER NOT NULL, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;
 )sql";
 
+// Closes `store` and leaves its database `file` as an older server would have: the events
+// table of schema 1 in place of today's, then `sql`.
+void BackToOneRowPerEvent(std::unique_ptr<SqliteStore>& store, const std::filesystem::path& file,
+                          const char* sql) {
+  store.reset();
+  ExecOutside(file, kSchema1Events);
+  ExecOutside(file, sql);
+}
+
 TEST_F(SqliteStoreTest, UpgradingKeepsEventsAndDerivesLatestResults) {
-  store_.reset();
   const std::filesystem::path file = dir_ / "events.db";
   // Back to schema 3, as a server before reports left it, with three events of one check.
-  ExecOutside(file, kSchema1Events);
-  ExecOutside(file, R"sql(
+  BackToOneRowPerEvent(store_, file, R"sql(
 DROP TABLE check_results;
 INSERT INTO events VALUES
   ('dev-1', 1, 'acme', 'os_info', 'os', 'PASS', 'a', '{}', 1790000001000, 1800000000000, 3),
@@ -339,10 +346,8 @@ PRAGMA user_version = 3;
 // batch): every event kept with every field, a device's events received together in one
 // row, and (device, seq) still stored once.
 TEST_F(SqliteStoreTest, UpgradingPutsEachDevicesEventsReceivedTogetherInOneRow) {
-  store_.reset();
   const std::filesystem::path file = dir_ / "events.db";
-  ExecOutside(file, kSchema1Events);
-  ExecOutside(file, R"sql(
+  BackToOneRowPerEvent(store_, file, R"sql(
 CREATE INDEX events_by_received ON events (received_at_ms);
 INSERT INTO events VALUES
   ('dev-1', 2, 'acme', 'os_info', 'os', 'FAIL', 'old', '{"a":1}', 1000, 5000, 2),
@@ -398,12 +403,10 @@ PRAGMA user_version = 4;
 // A failed migration leaves the database as it was: the server says which step failed and
 // a later server can try again.
 TEST_F(SqliteStoreTest, AFailedUpgradeChangesNothing) {
-  store_.reset();
   const std::filesystem::path file = dir_ / "events.db";
-  ExecOutside(file, kSchema1Events);
   // A row schema 5's unique index refuses: (device, seq) twice is impossible in schema 4,
   // so the table is made without its key here to provoke the failure.
-  ExecOutside(file, R"sql(
+  BackToOneRowPerEvent(store_, file, R"sql(
 DROP TABLE events;
 CREATE TABLE events (device_id, seq, tenant, collector, check_id, status, reason, facts,
                      observed_at_ms, received_at_ms, policy_version);
@@ -421,10 +424,8 @@ PRAGMA user_version = 4;
 // Export opens the database read-only and cannot migrate it: a database an older server left
 // is a clear error saying what to do, not "no such table".
 TEST_F(SqliteStoreTest, AReadOnlyOpenOfAnOlderSchemaSaysToStartTheServerFirst) {
-  store_.reset();
   const std::filesystem::path file = dir_ / "events.db";
-  ExecOutside(file, kSchema1Events);
-  ExecOutside(file, "PRAGMA user_version = 5");
+  BackToOneRowPerEvent(store_, file, "PRAGMA user_version = 5");
   auto store = SqliteStore::Open(file, {.read_only = true});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
