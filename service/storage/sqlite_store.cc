@@ -155,9 +155,10 @@ CREATE UNIQUE INDEX events_by_device ON events (device_id, seq);
 CREATE INDEX events_by_received ON events (received_at_ms);
 )sql"},
     // 6: one row per batch, its events in one BLOB (candor.storage.v1.StoredEvents), not
-    // one row per event: two B-tree inserts per batch instead of two per event, 1.4x the
-    // events stored per second (docs/benchmarks.md). A device's rows never overlap: a
-    // batch is stored from past the device's highest stored seq, so last_seq rises.
+    // one row per event: two B-tree inserts per batch instead of two per event, 1.5 to 1.7x
+    // the events stored per second end to end (docs/benchmarks.md). A device's rows never
+    // overlap: a batch is stored from past the device's highest stored seq, so last_seq
+    // rises.
     {R"sql(
 CREATE TABLE event_batches (
   device_id      TEXT    NOT NULL,
