@@ -125,7 +125,9 @@ class EventStore {
       const ResultFilter& filter, const std::function<void(const LatestResult&)>& visit) = 0;
 
   // History retention: deletes events received before `received_before_ms` (latest
-  // results stay). Returns how many were deleted.
+  // results stay), except each device's newest (SQLite: the newest batch stored), so the
+  // seq a reconnecting agent is told was stored never goes back. Returns how many were
+  // deleted.
   virtual absl::StatusOr<uint64_t> PruneEvents(int64_t received_before_ms) = 0;
 };
 
