@@ -21,6 +21,26 @@ constexpr const char* kInsertBatchSql =
 
 absl::Status CopyEventsIntoBatches(sqlite3* db);
 
+// Inserts one row of event_batches with `events` (at least one, in ascending seq), encoded
+// into `encoded` (reused by the caller); its seq range and count come from them.
+absl::Status InsertEventRow(sqlite3* db, Statement& insert, absl::string_view device_id,
+                            absl::string_view tenant, int64_t received_ms,
+                            const storage::v1::StoredEvents& events, std::string& encoded) {
+  if (!insert.status().ok()) return insert.status();
+  events.SerializeToString(&encoded);
+  sqlite3_reset(insert.get());
+  insert.BindStaticText(1, device_id);
+  insert.BindStaticText(2, tenant);
+  insert.BindInt(3, static_cast<int64_t>(events.events(0).seq()));
+  insert.BindInt(4, static_cast<int64_t>(events.events(events.events_size() - 1).seq()));
+  insert.BindInt(5, events.events_size());
+  insert.BindInt(6, received_ms);
+  insert.BindStaticBlob(7, encoded);
+  const int rc = sqlite3_step(insert.get());
+  sqlite3_reset(insert.get());
+  return rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(db, rc, "insert events");
+}
+
 // A schema migration: `sql`, then `copy` (C++, when SQL cannot do it), then `finish`, all
 // in one transaction.
 struct Migration {
@@ -186,7 +206,6 @@ absl::Status CopyEventsIntoBatches(sqlite3* db) {
                    "ORDER BY device_id, seq");
   Statement insert(db, kInsertBatchSql);
   if (!select.status().ok()) return select.status();
-  if (!insert.status().ok()) return insert.status();
   storage::v1::StoredEvents row;
   std::string device_id;
   std::string tenant;
@@ -194,18 +213,9 @@ absl::Status CopyEventsIntoBatches(sqlite3* db) {
   std::string encoded;
   auto flush = [&]() -> absl::Status {
     if (row.events_size() == 0) return absl::OkStatus();
-    row.SerializeToString(&encoded);
-    sqlite3_reset(insert.get());
-    insert.BindStaticText(1, device_id);
-    insert.BindStaticText(2, tenant);
-    insert.BindInt(3, static_cast<int64_t>(row.events(0).seq()));
-    insert.BindInt(4, static_cast<int64_t>(row.events(row.events_size() - 1).seq()));
-    insert.BindInt(5, row.events_size());
-    insert.BindInt(6, received_ms);
-    insert.BindStaticBlob(7, encoded);
+    absl::Status s = InsertEventRow(db, insert, device_id, tenant, received_ms, row, encoded);
     row.clear_events();
-    const int rc = sqlite3_step(insert.get());
-    return rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(db, rc, "copy events");
+    return s;
   };
   int rc;
   while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
@@ -419,22 +429,9 @@ absl::Status SqliteStore::InsertBatch(const DeviceIdentity& device, const Prepar
     stored->set_observed_at_ms(TimestampMillis(event.observed_at()));
     stored->set_policy_version(event.policy_version());
   }
-  scratch_.SerializeToString(&encoded_);
-
   if (insert_ == nullptr) insert_ = std::make_unique<Statement>(db_, kInsertBatchSql);
-  Statement& insert = *insert_;
-  if (!insert.status().ok()) return insert.status();
-  sqlite3_reset(insert.get());
-  insert.BindStaticText(1, device.device_id);
-  insert.BindStaticText(2, device.tenant);
-  insert.BindInt(3, static_cast<int64_t>(batch.events(first).seq()));
-  insert.BindInt(4, static_cast<int64_t>(batch.last_seq()));
-  insert.BindInt(5, batch.events_size() - first);
-  insert.BindInt(6, received_ms);
-  insert.BindStaticBlob(7, encoded_);
-  const int rc = sqlite3_step(insert.get());
-  sqlite3_reset(insert.get());
-  return rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(db_, rc, "insert events");
+  return InsertEventRow(db_, *insert_, device.device_id, device.tenant, received_ms, scratch_,
+                        encoded_);
 }
 
 absl::Status SqliteStore::UpsertLatest(absl::Span<const BatchToStore> batches,
