@@ -12,6 +12,7 @@
 #include "agent/event_builder.h"
 #include "agent/group_commit.h"
 #include "agent/heap_trim.h"
+#include "agent/idle_code.h"
 #include "agent/ledger.h"
 #include "agent/log.h"
 #include "agent/policy_store.h"
@@ -119,8 +120,12 @@ int RunAgent(const config::AgentConfig& config, bool once, StopRequest* stop) {
   absl::StatusOr<std::unique_ptr<Uplink>> uplink = Uplink::Create(config, CANDOR_VERSION);
   if (!uplink.ok()) return Fail(uplink.status().message());
   boost::asio::io_context io;
-  // Between rounds the agent keeps only what it uses (the service; --once exits anyway).
-  HeapTrimmer trimmer(io, kTrimAfterQuiet);
+  // Between rounds the agent keeps only what it uses (the service; --once exits anyway):
+  // the heap's free pages and the code pages the round ran go back to the kernel.
+  HeapTrimmer trimmer(io, kTrimAfterQuiet, [] {
+    TrimHeap();
+    ReleaseIdleCode();
+  });
   // The ledger is written before the spool lets acknowledged events go. A ledger that cannot
   // be written does not hold up delivery: one warning per run of failures.
   bool ledger_failing = false;

@@ -17,7 +17,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 flags=(-std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror -Wno-missing-field-initializers
   -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -I "$root")
-for source in collectors/windows/*.cc agent/windows/*.cc; do
+# agent/idle_code.cc: portable, with a Win32 branch.
+for source in collectors/windows/*.cc agent/windows/*.cc agent/idle_code.cc; do
   echo "== $cxx $source"
   "$cxx" "${flags[@]}" -c "$source" -o "$out/$(basename "$source" .cc).o"
 done

@@ -108,6 +108,9 @@ rollup_kib() { # pid field: Pss, Pss_Anon, Anonymous, ... from /proc/PID/smaps_r
 cpu_ms() { # utime+stime+cutime+cstime in ms (clock ticks: 10 ms steps)
   sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$clk_tck" '{print ($12 + $13 + $14 + $15) * 1000 / hz}'
 }
+major_faults() { # majflt+cmajflt: page faults that had to read from the disk
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{print $10 + $11}'
+}
 run_ns() { # time on CPU of the live threads in ns (/proc/PID/task/*/schedstat): precise
   cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'
 }
@@ -251,6 +254,7 @@ reset_peak "${pid[collectd]}"
 for p in "${progs[@]}"; do
   m[idle_cpu0.$p]=$(cpu_ms "${pid[$p]}")
   m[idle_ns0.$p]=$(run_ns "${pid[$p]}")
+  m[idle_majflt0.$p]=$(major_faults "${pid[$p]}")
   : >"$work/rss.$p"
 done
 threads_cpu "${pid[agent]}" >"$work/threads0"
@@ -264,6 +268,7 @@ for p in "${progs[@]}"; do
   m[idle_cpu.$p]=$(awk -v a="${m[idle_cpu0.$p]}" -v b="$(cpu_ms "$id")" 'BEGIN {print b - a}')
   m[idle_run.$p]=$(awk -v a="${m[idle_ns0.$p]}" -v b="$(run_ns "$id")" \
     'BEGIN {printf "%.1f", (b - a) / 1e6}')
+  m[idle_majflt.$p]=$(($(major_faults "$id") - m[idle_majflt0.$p]))
   m[idle_med.$p]=$(median <"$work/rss.$p")
   m[idle_max.$p]=$(maximum <"$work/rss.$p")
   m[idle_rss.$p]="$(mib "${m[idle_med.$p]}") / $(mib "${m[idle_max.$p]}") MiB"
@@ -279,9 +284,11 @@ m[coll_hwm.collectd]=$(status_kib "${pid[collectd]}" VmHWM)
 
 # --- full collections: the agent (policy edited) and node-exporter (one scrape each) -------
 echo "== $collections full collections of the agent, $collections scrapes of node-exporter"
-for p in "${agents[@]}" exporter; do rm -f "$work/cpu.$p" "$work/hwm.$p"; done
-measured() { # program cpu0: appends the CPU since cpu0 and the peak since the reset
+for p in "${agents[@]}" exporter; do rm -f "$work/cpu.$p" "$work/hwm.$p" "$work/majflt.$p"; done
+measured() { # program cpu0 majflt0: appends the CPU and the major faults since cpu0 and
+  # majflt0, and the peak since the reset
   awk -v a="$2" -v b="$(cpu_ms "${pid[$1]}")" 'BEGIN {print b - a}' >>"$work/cpu.$1"
+  echo $(($(major_faults "${pid[$1]}") - $3)) >>"$work/majflt.$1"
   status_kib "${pid[$1]}" VmHWM >>"$work/hwm.$1"
 }
 for ((n = 1; n <= collections; n++)); do
@@ -290,6 +297,7 @@ for ((n = 1; n <= collections; n++)); do
     before=$(ledger_lines "$a")
     reset_peak "${pid[$a]}"
     cpu0=$(cpu_ms "${pid[$a]}")
+    majflt0=$(major_faults "${pid[$a]}")
     sed -e "s/^  version: .*/  version: $((n + 1))/" -e "s/^  timeout: .*/  timeout: $((30 + n))s/" \
       "$work/policy.yaml" >"$work/policy.next"
     mv "$work/policy.next" "$work/policy-$a.yaml"
@@ -299,17 +307,19 @@ for ((n = 1; n <= collections; n++)); do
       exit 1
     fi
     sleep 1
-    measured "$a" "$cpu0"
+    measured "$a" "$cpu0" "$majflt0"
   done
   reset_peak "${pid[exporter]}"
   cpu0=$(cpu_ms "${pid[exporter]}")
+  majflt0=$(major_faults "${pid[exporter]}")
   scrape
   sleep 1
-  measured exporter "$cpu0"
+  measured exporter "$cpu0" "$majflt0"
 done
 for p in "${agents[@]}" exporter; do
   m[coll_cpu.$p]=$(median <"$work/cpu.$p")
   m[coll_hwm.$p]=$(maximum <"$work/hwm.$p")
+  m[coll_majflt.$p]=$(median <"$work/majflt.$p")
 done
 # What the agent keeps once the last round is delivered and it has been quiet a while.
 sleep 5
@@ -348,8 +358,10 @@ each mibf start_hwm "peak RSS from start to the end of the first collection (VmH
 each msf idle_cpu "CPU in the ${idle_window} s window, /proc/PID/stat (10 ms steps)"
 each msf idle_run "the same from schedstat (live threads, ns)"
 each hourf idle_cpu "CPU per hour at that rate"
+each echo idle_majflt "major page faults in the ${idle_window} s window (reads from the disk)"
 each msf coll_cpu "one full collection: CPU (user+sys, with children)"
 each mibf coll_hwm "one full collection: peak RSS (VmHWM reset before)"
+each echo coll_majflt "one full collection: major page faults (code read back from the disk)"
 each mibf after_rss "RSS 5 s after the last collection was delivered"
 # Default work for an hour: the agent's example policy runs each check at most hourly (one
 # full collection at most); Prometheus scrapes every minute by default (scrape_interval: 1m);
