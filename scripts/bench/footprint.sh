@@ -13,7 +13,7 @@
 # reads and rrdtool writes with Debian's default configuration.
 #
 # Usage (as root: installs the two packages if missing, reads other users' /proc):
-#   [BASELINE_AGENT=path/to/other/candor-agent] scripts/bench/footprint.sh [BUILD_DIR]
+#   [BASELINE_AGENT=path/to/other/candor-agent] [IDLE_WINDOW=60] scripts/bench/footprint.sh [BUILD_DIR]
 # candor-server, candor-agent and candorctl are built (if not up to date) in BUILD_DIR,
 # default build-bench (configured as Release if it is not configured yet). BASELINE_AGENT: another build of candor-agent (an
 # earlier commit) run and measured the same way in the same run, a column of its own.
@@ -26,7 +26,13 @@ if [[ $EUID -ne 0 ]]; then
   exit 2
 fi
 
-idle_window=60       # seconds of idle sampled; CPU per hour idle is 60 times this window
+# seconds of idle sampled (IDLE_WINDOW, a multiple of 10; e.g. 1800 to see whether an idle
+# agent's memory creeps back); the idle CPU per hour is scaled from it
+idle_window=${IDLE_WINDOW:-60}
+if ((idle_window < 10 || idle_window % 10 != 0)); then
+  echo "footprint.sh: IDLE_WINDOW must be a multiple of 10 seconds" >&2
+  exit 2
+fi
 sample_every=5       # seconds between RSS samples in the window
 collections=5        # measured full collections of the agent and scrapes of node-exporter
 collectd_interval=10 # collectd's default Interval (Debian's collectd.conf leaves it unset)
@@ -343,7 +349,7 @@ each() { # formatter what label: m[what.*] of every program through the formatte
 }
 mibf() { if [[ -n "$1" ]]; then echo "$(mib "$1") MiB"; else echo "-"; fi; }
 msf() { if [[ -n "$1" ]]; then echo "$1 ms"; else echo "-"; fi; }
-hourf() { awk -v ms="$1" 'BEGIN {printf "%.1f s", ms * 3600 / 60 / 1000}'; }
+hourf() { awk -v ms="$1" -v w="$idle_window" 'BEGIN {printf "%.1f s", ms * 3600 / w / 1000}'; }
 titles=() dashes=()
 for p in "${progs[@]}"; do titles+=("${title[$p]}") dashes+=(---); done
 echo
@@ -368,10 +374,10 @@ each mibf after_rss "RSS 5 s after the last collection was delivered"
 # collectd's window already is its default work.
 for a in "${agents[@]}"; do
   m[hour.$a]=$(awk -v i="${m[idle_cpu.$a]}" -v c="${m[coll_cpu.$a]}" \
-    'BEGIN {printf "%.1f s", (i * 60 + c) / 1000}')
+    -v w="$idle_window" 'BEGIN {printf "%.1f s", (i * 3600 / w + c) / 1000}')
 done
 m[hour.exporter]=$(awk -v i="${m[idle_cpu.exporter]}" -v c="${m[coll_cpu.exporter]}" \
-  'BEGIN {printf "%.1f s", (i * 60 + 60 * c) / 1000}')
+  -v w="$idle_window" 'BEGIN {printf "%.1f s", (i * 3600 / w + 60 * c) / 1000}')
 m[hour.collectd]=$(hourf "${m[idle_cpu.collectd]}")
 each echo hour "CPU per hour of default work (agent: idle + 1 collection; exporter: idle + 60 scrapes)"
 echo
