@@ -184,11 +184,14 @@ start_agent() { # name binary: enrolls a device of its own and starts the agent 
   token=$(ctl token create --tenant demo --group laptops --uses 1 --ttl 1h 2>/dev/null)
   "$bin" enroll --server "localhost:$port" --ca "$work/install/ca.pem" --token "$token" \
     --state-dir "$work/state-$name" >/dev/null
-  cp "$work/policy.yaml" "$work/policy-$name.yaml"
+  # The policy in a directory of its own: the agent watches the policy file's directory,
+  # and in $work this script writes its samples every few seconds, which would wake it.
+  mkdir "$work/policy-$name"
+  cp "$work/policy.yaml" "$work/policy-$name/policy.yaml"
   cat >"$work/$name.yaml" <<YAML
 server: localhost:$port
 state_dir: $work/state-$name
-policy: $work/policy-$name.yaml
+policy: $work/policy-$name/policy.yaml
 YAML
   # As the service runs it (root; packaging/systemd/candor-agent.service), in the foreground.
   "$bin" --config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
@@ -305,8 +308,8 @@ for ((n = 1; n <= collections; n++)); do
     cpu0=$(cpu_ms "${pid[$a]}")
     majflt0=$(major_faults "${pid[$a]}")
     sed -e "s/^  version: .*/  version: $((n + 1))/" -e "s/^  timeout: .*/  timeout: $((30 + n))s/" \
-      "$work/policy.yaml" >"$work/policy.next"
-    mv "$work/policy.next" "$work/policy-$a.yaml"
+      "$work/policy.yaml" >"$work/policy-$a/policy.next"
+    mv "$work/policy-$a/policy.next" "$work/policy-$a/policy.yaml"
     if ! wait_for 60 ledger_at_least "$a" $((before + checks)); then
       echo "candor-agent ($a) did not deliver collection $n:" >&2
       cat "$work/$a.log" >&2
