@@ -44,11 +44,13 @@ bool AddExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
   return ok;
 }
 
-// A random positive 127-bit serial, as RFC 5280 asks (at most 20 octets, unpredictable).
+// A random positive serial of 16 octets, as RFC 5280 asks (at most 20 octets,
+// unpredictable): 126 random bits under a fixed leading 01, so the top octet is never zero
+// and every serial is 32 hex digits (with a zero top octet, one in 128 was shorter).
 bool SetRandomSerial(X509* cert, std::string& hex) {
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof bytes) != 1) return false;
-  bytes[0] &= 0x7f;
+  bytes[0] = static_cast<unsigned char>((bytes[0] & 0x3f) | 0x40);
   BIGNUM* bn = BN_bin2bn(bytes, sizeof bytes, nullptr);
   ASN1_INTEGER* serial = BN_to_ASN1_INTEGER(bn, nullptr);
   char* text = BN_bn2hex(bn);

@@ -3,6 +3,8 @@
 #include "service/pki/certificate_authority.h"
 
 #include <fstream>
+#include <set>
+#include <string>
 
 #include "config/keys.h"
 #include "gmock/gmock.h"
@@ -81,6 +83,16 @@ TEST_F(CertificateAuthorityTest, IssuesWhatItChoosesNotWhatTheRequestAsks) {
   EXPECT_NEAR(std::chrono::duration<double>(validity->not_after - now_).count(), 30 * 86400.0, 2);
   EXPECT_LT(validity->not_before, now_);  // a minute of clock skew allowed
   EXPECT_EQ(issued->serial.size(), 32u);
+
+  // Every serial is 16 octets (32 hex digits) and new, whatever the random bytes: before,
+  // a zero top octet (one in 128) gave a shorter one.
+  std::set<std::string> serials;
+  for (int i = 0; i < 400; ++i) {
+    auto again = ca_->Issue(Read(csr), {.common_name = "d1"}, now_);
+    ASSERT_TRUE(again.ok()) << again.status();
+    ASSERT_EQ(again->serial.size(), 32u) << again->serial;
+    EXPECT_TRUE(serials.insert(again->serial).second) << again->serial;
+  }
 }
 
 TEST_F(CertificateAuthorityTest, RefusesBadRequests) {
