@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <ctime>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -13,8 +14,15 @@
 
 namespace candor::agent {
 
-std::optional<uint64_t> ProcResourceReader::ResidentBytes() const {
-  // "size resident shared text lib data dt" in pages; one read(2) of a few dozen bytes.
+namespace {
+
+struct Statm {
+  uint64_t resident;
+  uint64_t shared;  // resident pages of files and shared memory
+};
+
+// "size resident shared text lib data dt" in pages; one read(2) of a few dozen bytes.
+std::optional<Statm> ReadStatm() {
   const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   char buffer[128];
@@ -26,9 +34,27 @@ std::optional<uint64_t> ProcResourceReader::ResidentBytes() const {
   if (n <= 0) return std::nullopt;
   const std::vector<absl::string_view> fields =
       absl::StrSplit(absl::string_view(buffer, static_cast<size_t>(n)), ' ');
-  uint64_t pages = 0;
-  if (fields.size() < 2 || !absl::SimpleAtoi(fields[1], &pages)) return std::nullopt;
-  return pages * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  Statm pages{};
+  if (fields.size() < 3 || !absl::SimpleAtoi(fields[1], &pages.resident) ||
+      !absl::SimpleAtoi(fields[2], &pages.shared) || pages.shared > pages.resident) {
+    return std::nullopt;
+  }
+  const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  return Statm{pages.resident * page, pages.shared * page};
+}
+
+}  // namespace
+
+std::optional<uint64_t> ProcResourceReader::ResidentBytes() const {
+  const std::optional<Statm> statm = ReadStatm();
+  if (!statm) return std::nullopt;
+  return statm->resident;
+}
+
+std::optional<uint64_t> ProcResourceReader::AnonymousBytes() const {
+  const std::optional<Statm> statm = ReadStatm();
+  if (!statm) return std::nullopt;
+  return statm->resident - statm->shared;
 }
 
 ResourceReader::ThreadHandle ProcResourceReader::CurrentThread() const {

@@ -159,10 +159,11 @@ void Scheduler::Start(const config::CheckSpec& spec) {
     if (reader != nullptr) {
       // Read on this thread, before the collector runs: the baseline of its measurements.
       const ResourceReader::ThreadHandle thread = reader->CurrentThread();
-      boost::asio::post(io, [this, alive, id, generation, thread, thread_id = int64_t{::gettid()},
-                             cpu = reader->ThreadCpu(thread), rss = reader->ResidentBytes()] {
-        if (*alive) OnBegan(id, generation, thread_id, thread, cpu, rss);
-      });
+      boost::asio::post(io,
+                        [this, alive, id, generation, thread, thread_id = int64_t{::gettid()},
+                         cpu = reader->ThreadCpu(thread), anonymous = reader->AnonymousBytes()] {
+                          if (*alive) OnBegan(id, generation, thread_id, thread, cpu, anonymous);
+                        });
     }
     collectors::CheckResult result = collector->Collect(host, params);
     if (record != nullptr) record->Remove(id);
@@ -190,11 +191,12 @@ void Scheduler::OnResult(const std::string& id, uint64_t generation,
 
 void Scheduler::OnBegan(const std::string& id, uint64_t generation, int64_t thread_id,
                         ResourceReader::ThreadHandle thread,
-                        std::optional<std::chrono::nanoseconds> cpu, std::optional<uint64_t> rss) {
+                        std::optional<std::chrono::nanoseconds> cpu,
+                        std::optional<uint64_t> anonymous) {
   auto it = running_.find(id);
   if (it == running_.end() || it->second.generation != generation) return;
   it->second.thread_id = thread_id;
-  guards_.watchdog->Began(id, thread, cpu, rss, clock_.Now());
+  guards_.watchdog->Began(id, thread, cpu, anonymous, clock_.Now());
   Arm();  // the first sample may be due before anything else
 }
 

@@ -111,7 +111,7 @@ class Scheduler {
   void OnResult(const std::string& id, uint64_t generation, collectors::CheckResult result);
   void OnBegan(const std::string& id, uint64_t generation, int64_t thread_id,
                ResourceReader::ThreadHandle thread, std::optional<std::chrono::nanoseconds> cpu,
-               std::optional<uint64_t> rss);
+               std::optional<uint64_t> anonymous);
   void ReportTimeouts(Clock::TimePoint now);
   void ApplyWatchdog(Clock::TimePoint now);
   void StopRun(const Watchdog::Breach& breach, Clock::TimePoint now);

@@ -28,10 +28,10 @@ Watchdog::Watchdog(const config::LimitsSettings& limits, const ResourceReader& r
                                                             std::chrono::seconds(1))) {}
 
 void Watchdog::Began(const std::string& check, ResourceReader::ThreadHandle thread,
-                     std::optional<std::chrono::nanoseconds> cpu, std::optional<uint64_t> rss,
+                     std::optional<std::chrono::nanoseconds> cpu, std::optional<uint64_t> anonymous,
                      TimePoint now) {
   if (!AnyMeasured()) next_sample_ = now + period_;
-  Run run{thread, rss, {}, false};
+  Run run{thread, anonymous, {}, false};
   if (cpu) run.cpu.push_back({now, *cpu});
   runs_[check] = std::move(run);
 }
@@ -68,7 +68,10 @@ std::vector<Watchdog::Breach> Watchdog::SampleIfDue(TimePoint now) {
   }
   const std::optional<uint64_t> rss = reader_.ResidentBytes();
   if (rss && *rss > limits_.memory_bytes) {
-    if (std::optional<Breach> breach = CheckMemory(*rss, now)) breaches.push_back(*breach);
+    const std::optional<uint64_t> anonymous = reader_.AnonymousBytes();
+    if (std::optional<Breach> breach = CheckMemory(*rss, anonymous.value_or(0), now)) {
+      breaches.push_back(*breach);
+    }
   }
   if (!AnyMeasured()) next_sample_.reset();
   return breaches;
@@ -99,13 +102,14 @@ std::optional<Watchdog::Breach> Watchdog::CheckCpu(const std::string& check, Run
       absl::StrCat(limits_.cpu_percent, "% of one core over ", limits_.window.count(), " s")};
 }
 
-std::optional<Watchdog::Breach> Watchdog::CheckMemory(uint64_t rss, TimePoint now) {
+std::optional<Watchdog::Breach> Watchdog::CheckMemory(uint64_t rss, uint64_t anonymous,
+                                                      TimePoint now) {
   const std::string* offender = nullptr;
   uint64_t most = 0;
   for (const auto& [check, run] : runs_) {
-    if (run.stopped || !run.rss_at_start || rss <= *run.rss_at_start) continue;
-    if (rss - *run.rss_at_start > most) {
-      most = rss - *run.rss_at_start;
+    if (run.stopped || !run.anonymous_at_start || anonymous <= *run.anonymous_at_start) continue;
+    if (anonymous - *run.anonymous_at_start > most) {
+      most = anonymous - *run.anonymous_at_start;
       offender = &check;
     }
   }
@@ -124,7 +128,7 @@ std::optional<Watchdog::Breach> Watchdog::CheckMemory(uint64_t rss, TimePoint no
   // The stopped check's memory is not freed while its thread runs on: the growth so far is
   // its, so the others are measured from here and are not blamed for it at the next sample.
   for (auto& [id, run] : runs_) {
-    if (!run.stopped && run.rss_at_start) run.rss_at_start = rss;
+    if (!run.stopped && run.anonymous_at_start) run.anonymous_at_start = anonymous;
   }
   ++stats_.memory_breaches;
   return Breach{

@@ -8,9 +8,11 @@
 //
 // CPU: a check's own thread (its CPU-time clock) over the last `window`: more than
 // cpu_percent of one core for the whole window is a breach, so a short burst never is.
-// Memory: the process's resident memory. Above memory_bytes, the check that grew it most
-// since it began is the offender, if it grew it by at least an eighth of the budget; memory
-// the agent holds for other reasons is logged (once a window) and counted, and stops nothing.
+// Memory: the process's resident memory. Above memory_bytes, the check that grew the
+// process's own data (anonymous memory) most since it began is the offender, if it grew it
+// by at least an eighth of the budget; file pages (code mapped back in at a round's start)
+// are no check's doing. Memory the agent holds for other reasons is logged (once a window)
+// and counted, and stops nothing.
 //
 // Not thread-safe: the Scheduler's (io) thread.
 
@@ -50,10 +52,11 @@ class Watchdog {
   // `reader` must outlive the watchdog.
   Watchdog(const config::LimitsSettings& limits, const ResourceReader& reader);
 
-  // A check's collector began on a pool thread; `thread`, `cpu` and `rss` were read there
-  // just before. Replaces an earlier run of the same check.
+  // A check's collector began on a pool thread; `thread`, `cpu` and `anonymous` (the
+  // reader's AnonymousBytes) were read there just before. Replaces an earlier run of the
+  // same check.
   void Began(const std::string& check, ResourceReader::ThreadHandle thread,
-             std::optional<std::chrono::nanoseconds> cpu, std::optional<uint64_t> rss,
+             std::optional<std::chrono::nanoseconds> cpu, std::optional<uint64_t> anonymous,
              TimePoint now);
   // Its collector returned.
   void Ended(const std::string& check);
@@ -75,13 +78,13 @@ class Watchdog {
   };
   struct Run {
     ResourceReader::ThreadHandle thread;
-    std::optional<uint64_t> rss_at_start;
+    std::optional<uint64_t> anonymous_at_start;
     std::deque<Reading> cpu;  // oldest first; the first one at or before now - window kept
     bool stopped = false;
   };
 
   std::optional<Breach> CheckCpu(const std::string& check, Run& run, TimePoint now);
-  std::optional<Breach> CheckMemory(uint64_t rss, TimePoint now);
+  std::optional<Breach> CheckMemory(uint64_t rss, uint64_t anonymous, TimePoint now);
   bool AnyMeasured() const;
 
   const config::LimitsSettings limits_;

@@ -352,6 +352,7 @@ each() { # formatter what label: m[what.*] of every program through the formatte
 }
 mibf() { if [[ -n "$1" ]]; then echo "$(mib "$1") MiB"; else echo "-"; fi; }
 msf() { if [[ -n "$1" ]]; then echo "$1 ms"; else echo "-"; fi; }
+countf() { echo "${1:--}"; } # a count, or "-" where the program has none
 hourf() { awk -v ms="$1" -v w="$idle_window" 'BEGIN {printf "%.1f s", ms * 3600 / w / 1000}'; }
 titles=() dashes=()
 for p in "${progs[@]}"; do titles+=("${title[$p]}") dashes+=(---); done
@@ -370,7 +371,7 @@ each hourf idle_cpu "CPU per hour at that rate"
 each echo idle_majflt "major page faults in the ${idle_window} s window (reads from the disk)"
 each msf coll_cpu "one full collection: CPU (user+sys, with children)"
 each mibf coll_hwm "one full collection: peak RSS (VmHWM reset before)"
-each echo coll_majflt "one full collection: major page faults (code read back from the disk)"
+each countf coll_majflt "one full collection: major page faults (code read back from the disk)"
 each mibf after_rss "RSS 5 s after the last collection was delivered"
 # Default work for an hour: the agent's example policy runs each check at most hourly (one
 # full collection at most); Prometheus scrapes every minute by default (scrape_interval: 1m);

@@ -1,6 +1,7 @@
 #pragma once
 
-// Readings a test sets: resident memory for the process and CPU time per thread. A
+// Readings a test sets: resident memory for the process (and how much of it is file pages)
+// and CPU time per thread. A
 // collector running on a pool thread can set its own thread's CPU (AddToThisThread), so a
 // test decides what a check "used" without burning anything. Thread-safe.
 
@@ -19,6 +20,11 @@ class FakeResources final : public ResourceReader {
     std::lock_guard<std::mutex> lock(mu_);
     return rss_;
   }
+  // All of the resident memory but the file pages a test sets (none unless it does).
+  std::optional<uint64_t> AnonymousBytes() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rss_ - file_;
+  }
   ThreadHandle CurrentThread() const override {
     return static_cast<ThreadHandle>(std::hash<std::thread::id>{}(std::this_thread::get_id()) >> 1);
   }
@@ -31,6 +37,11 @@ class FakeResources final : public ResourceReader {
   void SetRss(uint64_t bytes) {
     std::lock_guard<std::mutex> lock(mu_);
     rss_ = bytes;
+  }
+  // How much of the resident memory is pages of files (code); at most the resident memory.
+  void SetFileBacked(uint64_t bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    file_ = bytes;
   }
   void SetCpu(ThreadHandle thread, std::chrono::nanoseconds cpu) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -45,6 +56,7 @@ class FakeResources final : public ResourceReader {
  private:
   mutable std::mutex mu_;
   uint64_t rss_ = uint64_t{20} << 20;
+  uint64_t file_ = 0;
   std::map<ThreadHandle, std::chrono::nanoseconds> cpu_;
 };
 

@@ -134,6 +134,25 @@ TEST_F(WatchdogTest, MemoryNoCheckGrewStopsNothing) {
   EXPECT_EQ(watchdog_.stats().memory_unattributed, 1u);
 }
 
+// Between rounds the agent pages its code out (agent/idle_code.h); the round's first check
+// sees it mapped back in. File pages are no check's allocation: over the budget with only
+// them grown, nothing is stopped; the check's own data growing is still caught.
+TEST_F(WatchdogTest, CodeMappedBackInIsNoChecksDoing) {
+  resources_.SetRss(20 * kMiB);
+  resources_.SetFileBacked(5 * kMiB);
+  watchdog_.Began("first", 1, seconds(0), 15 * kMiB, kStart);
+  resources_.SetRss(70 * kMiB);  // 50 MiB more, all of it file pages
+  resources_.SetFileBacked(55 * kMiB);
+  EXPECT_TRUE(watchdog_.SampleIfDue(kStart + seconds(10)).empty());
+  EXPECT_EQ(watchdog_.stats().memory_unattributed, 1u);
+
+  resources_.SetRss(90 * kMiB);  // now 20 MiB of its own
+  std::vector<Watchdog::Breach> breaches = watchdog_.SampleIfDue(kStart + seconds(20));
+  ASSERT_EQ(breaches.size(), 1u);
+  EXPECT_EQ(breaches[0].check, "first");
+  EXPECT_EQ(breaches[0].measured, "memory 90.0 MiB resident (20.0 MiB more than when it began)");
+}
+
 TEST(CooldownsTest, EachRepeatDoublesTheWaitUpToADayAndACompletedRunResetsIt) {
   Cooldowns cooldowns(hours(1), "");
   EXPECT_EQ(cooldowns.Until("a", kStart), std::nullopt);
@@ -243,6 +262,10 @@ TEST(ProcResourceReaderTest, ReadsThisProcessAndThisThread) {
   ASSERT_TRUE(rss.has_value());
   EXPECT_GT(*rss, uint64_t{1} << 20);
   EXPECT_LT(*rss, uint64_t{4} << 30);
+  std::optional<uint64_t> anonymous = reader.AnonymousBytes();
+  ASSERT_TRUE(anonymous.has_value());
+  EXPECT_GT(*anonymous, 0u);
+  EXPECT_LT(*anonymous, *reader.ResidentBytes());  // this test's code is resident file pages
   const ResourceReader::ThreadHandle self = reader.CurrentThread();
   std::optional<std::chrono::nanoseconds> before = reader.ThreadCpu(self);
   ASSERT_TRUE(before.has_value());
